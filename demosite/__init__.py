@@ -1,0 +1,1 @@
+"""The bundled demo site: a seeded, local copy of the comparison-page site."""

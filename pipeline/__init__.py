@@ -1,0 +1,1 @@
+"""Loading and orchestration: records into SQLite and CSV, runs, reports."""

@@ -1,0 +1,117 @@
+"""Flags shared by the ``careers`` commands, and the one place they become ``Settings``.
+
+A command declares the flags it takes with ``@settings_options("db", "rate", ...)`` and
+calls ``settings_from(params)`` once; the result is passed down, never re-read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from pipeline.config import ConfigError, load_settings
+from pipeline.exitcodes import ExitCode
+from schemas.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: flag name -> (dotted settings key, click option)
+_FLAGS: dict[str, tuple[str | None, Callable[[F], F]]] = {
+    "config": (
+        None,
+        click.option(
+            "--config",
+            "config",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="careers.toml to read (default: $CAREERS_CONFIG, else ./careers.toml).",
+        ),
+    ),
+    "base_url": (
+        "site.base_url",
+        click.option("--base-url", help="The site's root; robots.txt and sitemaps are found there."),
+    ),
+    "db": (
+        "output.db",
+        click.option("--db", type=click.Path(path_type=Path, dir_okay=False), help="SQLite file."),
+    ),
+    "archive_dir": (
+        "output.archive_dir",
+        click.option(
+            "--archive-dir", type=click.Path(path_type=Path, file_okay=False), help="WARC archive."
+        ),
+    ),
+    "csv_dir": (
+        "output.csv_dir",
+        click.option("--csv-dir", type=click.Path(path_type=Path, file_okay=False)),
+    ),
+    "report_dir": (
+        "output.report_dir",
+        click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False)),
+    ),
+    "max_in_flight": (
+        "politeness.max_in_flight",
+        click.option("--max-in-flight", type=int, help="Requests in flight per host."),
+    ),
+    "rate": (
+        "politeness.rate",
+        click.option("--rate", type=float, help="Requests per second per host; 0 for no delay."),
+    ),
+    "limit": (
+        "run.limit",
+        click.option("--limit", type=int, help="Fetch at most N pages this run."),
+    ),
+    "fresh": (
+        "run.fresh",
+        click.option(
+            "--fresh", is_flag=True, default=None, help="Start a new run; do not resume."
+        ),
+    ),
+    "workers": (
+        "run.workers",
+        click.option("--workers", type=int, help="Parse processes (default: number of cores)."),
+    ),
+    "log_format": (
+        "run.log_format",
+        click.option("--log-format", type=click.Choice(["text", "json"]), help="Log line format."),
+    ),
+    "verbose": (
+        "run.verbose",
+        click.option("-v", "--verbose", is_flag=True, default=None, help="Print a summary."),
+    ),
+}
+
+
+def settings_options(*names: str) -> Callable[[F], F]:
+    """Add the named shared flags (and always ``--config``) to a click command."""
+    wanted = ("config", *names)
+    unknown = [n for n in wanted if n not in _FLAGS]
+    if unknown:
+        raise KeyError(f"unknown shared flags: {unknown}")
+
+    def decorate(func: F) -> F:
+        for name in reversed(wanted):
+            func = _FLAGS[name][1](func)
+        return func
+
+    return decorate
+
+
+def settings_from(params: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the file, the environment and the shared flags in ``params``.
+
+    A configuration error ends the command with exit code 2 and a message naming the key.
+    """
+    overrides = {
+        dotted: params[name]
+        for name, (dotted, _) in _FLAGS.items()
+        if dotted is not None and name in params
+    }
+    try:
+        return load_settings(params.get("config"), environ, overrides)
+    except ConfigError as exc:
+        click.echo(f"careers: {exc}", err=True)
+        sys.exit(ExitCode.FATAL)

@@ -1,0 +1,1 @@
+"""Record models, settings and the database schema."""

@@ -1,0 +1,1 @@
+"""Fetching and parsing: comparison pages in, typed records out."""

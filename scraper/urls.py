@@ -1,0 +1,89 @@
+"""URL shapes of the comparison site: slugs, comparison paths, normalization.
+
+A comparison's identity is its pair of role slugs (``page_key``), never the host
+or port it was fetched from, so a mirror or the demo site on another port is the
+same comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+_SLUG_DROP = re.compile(r"[&,'().\u2019]")
+_SLUG_DASH = re.compile(r"[/\s]+")
+_SLUG_REPEAT = re.compile(r"-{2,}")
+_COMPARISON_PATH = re.compile(r"^/(?P<a>[a-z0-9-]+)-jobs/(?P<pair>[a-z0-9-]+)-differences/?$")
+_ROLE_PATH = re.compile(r"^/(?P<a>[a-z0-9-]+)-jobs/?$")
+
+
+def slugify(title: str) -> str:
+    """A role title as the site slugs it: lowercase; ``& , ' ( ) .`` dropped; ``/`` and
+    whitespace become ``-``; repeated ``-`` collapsed."""
+    slug = _SLUG_DROP.sub("", title.strip().lower())
+    slug = _SLUG_DASH.sub("-", slug)
+    return _SLUG_REPEAT.sub("-", slug).strip("-")
+
+
+def comparison_path(slug_a: str, slug_b: str) -> str:
+    return f"/{slug_a}-jobs/{slug_a}-vs-{slug_b}-differences/"
+
+
+def role_path(slug: str) -> str:
+    return f"/{slug}-jobs/"
+
+
+def comparison_slugs(url: str) -> tuple[str, str] | None:
+    """``(slug_a, slug_b)`` when ``url`` (absolute or a path) is a comparison page, else None."""
+    match = _COMPARISON_PATH.match(urlsplit(url).path.lower())
+    if not match:
+        return None
+    slug_a, pair = match["a"], match["pair"]
+    prefix = f"{slug_a}-vs-"
+    if not pair.startswith(prefix) or len(pair) == len(prefix):
+        return None
+    return slug_a, pair[len(prefix) :]
+
+
+def role_slug_of(url: str) -> str | None:
+    """The slug of a role page (``/{a}-jobs/``), else None."""
+    match = _ROLE_PATH.match(urlsplit(url).path.lower())
+    return match["a"] if match else None
+
+
+def page_key(url: str) -> str:
+    """Host-independent identity of a page: the canonical comparison path for comparison
+    pages, the normalized path (and query) otherwise."""
+    slugs = comparison_slugs(url)
+    if slugs:
+        return comparison_path(*slugs)
+    parts = urlsplit(normalize_url(url))
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def normalize_url(url: str, base: str | None = None) -> str:
+    """Absolute URL with lower-case scheme and host, default port dropped, no fragment;
+    comparison URLs also lose their query string and always end in ``/``."""
+    if base is not None:
+        url = urljoin(base, url.strip())
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    query = parts.query
+    slugs = comparison_slugs(path)
+    if slugs:
+        path, query = comparison_path(*slugs), ""
+    elif _ROLE_PATH.match(path.lower()) and not path.endswith("/"):
+        path += "/"
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def host_of(url: str) -> str:
+    """``host[:port]`` of an absolute URL, lower-cased, the unit politeness is kept per."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
