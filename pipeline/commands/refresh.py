@@ -1,0 +1,43 @@
+"""``careers refresh``: the whole job as one locked, reported run."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from pipeline.exitcodes import ExitCode
+from pipeline.lock import LockHeld, run_lock
+from pipeline.logs import setup_logging
+from pipeline.options import settings_from, settings_options
+from pipeline.refresh import refresh
+from pipeline.summary import emit
+
+
+@click.command("refresh")
+@settings_options(
+    "base_url",
+    "db",
+    "archive_dir",
+    "csv_dir",
+    "report_dir",
+    "max_in_flight",
+    "rate",
+    "limit",
+    "fresh",
+    "log_format",
+    "verbose",
+)
+def command(**params: Any) -> None:
+    """Discover, fetch, parse, load, export and report, as one run."""
+    settings = settings_from(params)
+    setup_logging(settings.run.log_format, settings.run.verbose)
+    try:
+        with run_lock(settings.output.db, "refresh"):
+            result = refresh(settings)
+    except LockHeld as exc:
+        click.echo(f"careers: {exc}", err=True)
+        sys.exit(ExitCode.LOCKED)
+    emit(result.report, result.outputs, result.verdict.problems, settings.run.verbose)
+    sys.exit(int(result.exit_code))

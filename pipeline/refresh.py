@@ -1,0 +1,95 @@
+"""``careers refresh``: discover, fetch, parse, load, export and report as one run.
+
+Each stage is also a command of its own; this module only sequences them under one
+run id and judges the outcome. The caller holds the run lock.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.exitcodes import ExitCode
+from pipeline.export import export_all
+from pipeline.load import load_pending
+from pipeline.report import write_report
+from pipeline.runs import Verdict, finish_run, judge, run_report, run_row, write_json_atomic
+from schemas.database import connect
+from schemas.settings import Settings
+from scraper.crawl import CrawlFatal, crawl
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RefreshResult:
+    run_id: str | None
+    verdict: Verdict
+    report: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        return self.verdict.exit_code
+
+
+def refresh(settings: Settings) -> RefreshResult:
+    out = settings.output
+    try:
+        crawled = crawl(settings, finalize=False)
+    except CrawlFatal as exc:
+        return _fatal(settings, getattr(exc, "run_id", None), str(exc))
+    run_id = crawled.run_id
+    conn = connect(out.db)
+    try:
+        loaded = load_pending(conn, settings, run_id=run_id)
+        verdict = judge(
+            crawled.counters, loaded.failed_pages, loaded.dq_new, settings.run.failed_fraction
+        )
+        load_counters = {
+            "records_written": loaded.records_written,
+            "warnings": loaded.warnings,
+            "dq_failures": loaded.dq_failures,
+        }
+        finish_run(conn, run_id, verdict.exit_code, load_counters)
+        csv_files = export_all(out.db, out.csv_dir)
+        report_html = write_report(out.db, out.report_dir, run_id)
+        outputs = {
+            "db": str(out.db),
+            "csv_dir": str(out.csv_dir),
+            "csv_files": str(len(csv_files)),
+            "report": str(report_html),
+        }
+        row = run_row(conn, run_id)
+    finally:
+        conn.close()
+    report = run_report(
+        row,
+        resumed_from=list(crawled.resumed_from) if crawled.resumed_from else None,
+        dq_new=loaded.dq_new,
+        failed_parses=loaded.failed_pages,
+        problems=verdict.problems,
+        outputs=outputs,
+    )
+    outputs["run_report"] = str(write_json_atomic(out.runs_dir / f"{run_id}.json", report))
+    return RefreshResult(run_id, verdict, report, outputs)
+
+
+def _fatal(settings: Settings, run_id: str | None, message: str) -> RefreshResult:
+    """A stop the run cannot recover from: record it on the run, report it, exit 2."""
+    verdict = Verdict()
+    verdict.worsen(ExitCode.FATAL, message)
+    report: dict[str, Any] = {"run_id": run_id, "exit_code": int(ExitCode.FATAL)}
+    outputs: dict[str, str] = {}
+    if run_id is not None:
+        conn = connect(settings.output.db)
+        try:
+            finish_run(conn, run_id, ExitCode.FATAL)
+            report = run_report(run_row(conn, run_id), problems=verdict.problems)
+        finally:
+            conn.close()
+        path = write_json_atomic(Path(settings.output.runs_dir) / f"{run_id}.json", report)
+        outputs["run_report"] = str(path)
+    return RefreshResult(run_id, verdict, report, outputs)
