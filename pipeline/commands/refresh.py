@@ -11,7 +11,6 @@ from pipeline.exitcodes import ExitCode
 from pipeline.lock import LockHeld, run_lock
 from pipeline.logs import setup_logging
 from pipeline.options import settings_from, settings_options
-from pipeline.refresh import refresh
 from pipeline.summary import emit
 
 
@@ -31,6 +30,8 @@ from pipeline.summary import emit
 )
 def command(**params: Any) -> None:
     """Discover, fetch, parse, load, export and report, as one run."""
+    from pipeline.refresh import refresh  # the whole pipeline: import only when run
+
     settings = settings_from(params)
     setup_logging(settings.run.log_format, settings.run.verbose)
     try:

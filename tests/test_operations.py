@@ -1,0 +1,190 @@
+"""Operations: the run lock, run verdicts, status, prune and what a run prints."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.exitcodes import ExitCode
+from pipeline.lock import LockHeld, lock_path, read_holder, run_lock
+from pipeline.prune import prune
+from pipeline.runs import judge
+from pipeline.status import collect, format_status
+from pipeline.summary import emit
+from schemas.database import connect
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from pipeline.lock import run_lock
+with run_lock(Path(sys.argv[1]), "holder"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def _hold_lock(db: Path) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_second_run_is_refused_while_first_holds_the_lock(tmp_path: Path) -> None:
+    db = tmp_path / "careers.db"
+    holder = _hold_lock(db)
+    try:
+        with pytest.raises(LockHeld) as err, run_lock(db, "refresh"):
+            pass
+        assert err.value.holder["pid"] == holder.pid
+        assert "command=holder" in str(err.value)
+        assert read_holder(lock_path(db))["pid"] == holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_killed_holder_frees_the_lock(tmp_path: Path) -> None:
+    db = tmp_path / "careers.db"
+    holder = _hold_lock(db)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+    with run_lock(db, "refresh"):
+        assert read_holder(lock_path(db)) is not None
+    assert read_holder(lock_path(db)) is None
+
+
+def test_lock_exit_code_from_the_command_line(tmp_path: Path) -> None:
+    db = tmp_path / "careers.db"
+    holder = _hold_lock(db)
+    try:
+        started = time.monotonic()
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "prune", "--keep-runs", "1", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert proc.returncode == ExitCode.LOCKED, proc.stderr
+        assert f"pid={holder.pid}" in proc.stderr
+        assert time.monotonic() - started < 10
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.parametrize(
+    ("counters", "failed_parses", "dq_new", "expected"),
+    [
+        ({"new": 100}, 0, 0, ExitCode.OK),
+        ({"new": 98, "failed": 2}, 0, 0, ExitCode.OK),
+        ({"new": 97, "failed": 3}, 0, 0, ExitCode.DEGRADED),
+        ({"new": 97, "blocked": 3}, 0, 0, ExitCode.DEGRADED),
+        ({"new": 100}, 3, 0, ExitCode.DEGRADED),
+        ({"new": 100, "gone": 50}, 0, 0, ExitCode.OK),
+        ({"new": 100}, 0, 1, ExitCode.DEGRADED),
+        ({}, 0, 0, ExitCode.OK),
+    ],
+)
+def test_judge(counters, failed_parses, dq_new, expected) -> None:
+    verdict = judge(counters, failed_parses, dq_new, failed_fraction=0.02)
+    assert verdict.exit_code == expected
+    assert bool(verdict.problems) == (expected != ExitCode.OK)
+
+
+def _add_run(conn, run_id: str, started: str, finished: str | None = None) -> None:
+    conn.execute(
+        "INSERT INTO runs (run_id, command, started_at, finished_at, exit_code, fetched) "
+        "VALUES (?, 'refresh', ?, ?, ?, 3)",
+        (run_id, started, finished, 0 if finished else None),
+    )
+
+
+def test_status_lists_runs_pending_urls_and_sizes(tmp_path: Path) -> None:
+    db = tmp_path / "careers.db"
+    conn = connect(db)
+    _add_run(conn, "r1", "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z")
+    _add_run(conn, "r2", "2026-01-02T00:00:00Z")
+    for i, state in enumerate(["pending", "pending", "done"]):
+        conn.execute(
+            "INSERT INTO frontier (run_id, page_key, url, source, state, discovered_at, updated_at)"
+            " VALUES ('r2', ?, ?, 'sitemap', ?, 'x', 'x')",
+            (f"/k{i}/", f"http://h/k{i}/", state),
+        )
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "a.warc.gz").write_bytes(b"x" * 1000)
+    status = collect(conn, db, tmp_path / "archive")
+    assert [r["run_id"] for r in status.runs] == ["r2", "r1"]
+    assert status.unfinished_run == "r2" and status.pending_urls == 2
+    assert status.archive_bytes == 1000 and status.archive_files == 1
+    assert status.lock_holder is None
+    text = format_status(status)
+    assert "unfinished run r2: 2 pending URLs" in text and "lock: free" in text
+
+
+def test_prune_keeps_what_observations_and_unparsed_pages_need(tmp_path: Path) -> None:
+    db, archive = tmp_path / "careers.db", tmp_path / "archive"
+    archive.mkdir()
+    conn = connect(db)
+    for n in range(1, 4):
+        _add_run(conn, f"r{n}", f"2026-01-0{n}T00:00:00Z", f"2026-01-0{n}T00:01:00Z")
+    files = {"old-unused": "r1", "old-failed": "r1", "old-observed": "r1", "new": "r3"}
+    for i, (name, run) in enumerate(files.items()):
+        (archive / f"{name}.warc.gz").write_bytes(b"w" * 100)
+        load_state = {"old-failed": "failed", "new": "pending"}.get(name, "loaded")
+        conn.execute(
+            "INSERT INTO fetches (fetch_id, run_id, page_key, url, fetched_at, outcome, warc_file,"
+            " warc_offset, load_state) VALUES (?, ?, ?, ?, 'x', 'new', ?, 0, ?)",
+            (i + 1, run, f"/p{i}/", f"http://h/p{i}/", f"{name}.warc.gz", load_state),
+        )
+    conn.execute("INSERT INTO roles VALUES ('a', 'A'), ('b', 'B')")
+    conn.execute(
+        "INSERT INTO comparisons (comparison_id, role_a_slug, role_b_slug, url, first_seen_at,"
+        " last_seen_at, last_changed_at) VALUES (1, 'a', 'b', 'http://h/p2/', 'x', 'x', 'x')"
+    )
+    conn.execute(
+        "INSERT INTO role_observations (comparison_id, role_slug, side, fetch_id, fetched_at,"
+        " parser_version, record_sha256) VALUES (1, 'a', 'a', 3, 'x', '1', 'h')"
+    )
+    conn.execute(
+        "INSERT INTO parse_issues (url, run_id, fetch_id, kind, message, created_at)"
+        " VALUES ('http://h/p0/', 'r1', 1, 'unknown_row', 'm', 'x')"
+    )
+    result = prune(conn, archive, keep_runs=2)
+    assert result.fetch_rows == 1 and result.files == 1 and result.bytes_freed == 100
+    assert sorted(p.name for p in archive.iterdir()) == [
+        "new.warc.gz",
+        "old-failed.warc.gz",
+        "old-observed.warc.gz",
+    ]
+    assert conn.execute("SELECT fetch_id FROM parse_issues").fetchone()[0] is None
+    assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert prune(conn, archive, keep_runs=2).fetch_rows == 0
+
+
+def test_quiet_under_cron_when_all_went_well() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    emit({"run_id": "r", "exit_code": 0, "fetched": 3}, {"db": "x"}, [], False, out, err)
+    assert out.getvalue() == "" and err.getvalue() == ""
+
+
+def test_loud_under_cron_when_something_broke() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    emit({"run_id": "r", "exit_code": 1}, {}, ["5 of 10 pages failed"], False, out, err)
+    assert out.getvalue() == ""
+    assert err.getvalue() == "careers: 5 of 10 pages failed\n"
+
+
+def test_summary_with_verbose() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    emit({"run_id": "r", "exit_code": 0, "fetched": 3}, {"db": "x.db"}, [], True, out, err)
+    assert "run r finished with exit code 0" in out.getvalue() and "fetched=3" in out.getvalue()
+    assert "db: x.db" in out.getvalue()
