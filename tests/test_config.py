@@ -55,3 +55,14 @@ def test_errors_name_key_and_source(tmp_path: Path, env, file_text, needle) -> N
 def test_flag_errors_name_the_flag(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="command-line flag for politeness.max_in_flight"):
         load_settings(None, {}, {"politeness.max_in_flight": 0})
+
+
+def test_shipped_config_is_valid_and_polite() -> None:
+    shipped = Path(__file__).parent.parent / "careers.toml"
+    s = load_settings(shipped, {})
+    defaults = load_settings(None, {"CAREERS_CONFIG": str(shipped)})
+    assert s == defaults
+    assert s.site.base_url == "https://www.zippia.com/"
+    assert s.politeness.max_in_flight == 2 and s.politeness.rate == 1.0
+    assert s.retries.max_attempts == 5 and s.retries.retry_after_cap == 120.0
+    assert s.limits.max_body_bytes == 5_000_000
