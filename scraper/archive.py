@@ -1,0 +1,212 @@
+"""The raw archive: fetched page bodies in standard gzipped WARC files (warcio).
+
+Each page body is stored once, as a ``response`` record, and referenced from the fetch
+log by file name (relative to the archive directory) and byte offset, so parsing can be
+re-run later without refetching. Every record is its own gzip member, so a reader can
+seek straight to an offset.
+
+The stored body is the decoded one: the crawler inflates ``Content-Encoding`` itself
+(with a size cap) before hashing and checking the page, so the record's HTTP headers
+drop ``Content-Encoding``/``Transfer-Encoding`` (kept as ``X-Archive-Orig-*``) and carry
+the decoded length. ``read_body`` therefore returns exactly the bytes that were hashed.
+
+A writer never appends to an existing file: a process killed mid-record leaves at most a
+truncated last record in its own file, which nothing in the fetch log points to.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
+_DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class ArchiveError(RuntimeError):
+    """A fetch log reference that does not lead to a readable response record."""
+
+
+@dataclass(frozen=True)
+class ArchiveRef:
+    """Where a stored body is: ``warc_file`` relative to the archive directory."""
+
+    warc_file: str
+    warc_offset: int
+
+
+class _GzipMember:
+    """A file wrapper that gzips everything written between two ``flush()`` calls as one
+    member. warcio's own gzip wrapper always uses level 9, which costs more CPU than the
+    crawl itself; level 6 keeps files within a few percent of that size."""
+
+    def __init__(self, raw: BinaryIO, level: int) -> None:
+        self._raw = raw
+        self._level = level
+        self._compressor = self._new()
+
+    def _new(self) -> zlib._Compress:
+        return zlib.compressobj(self._level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> int:
+        self._raw.write(self._compressor.compress(data))
+        return len(data)
+
+    def flush(self) -> None:
+        self._raw.write(self._compressor.flush())
+        self._raw.flush()
+        self._compressor = self._new()
+
+
+def _sha256_label(hex_digest: str) -> str:
+    return "sha256:" + base64.b32encode(bytes.fromhex(hex_digest)).decode("ascii")
+
+
+def _http_headers(status: int, reason: str, headers: Iterable[tuple[str, str]], length: int):
+    kept: list[tuple[str, str]] = []
+    for name, value in headers:
+        lowered = name.lower()
+        if lowered in ("content-encoding", "transfer-encoding"):
+            kept.append((f"X-Archive-Orig-{name}", value))
+        elif lowered not in _DROPPED_HEADERS:
+            kept.append((name, value))
+    kept.append(("Content-Length", str(length)))
+    return StatusAndHeaders(f"{status} {reason or 'OK'}".strip(), kept, protocol="HTTP/1.1")
+
+
+class WarcArchive:
+    """Writes response records into ``archive_dir``, rotating files at ``max_file_bytes``.
+
+    Not thread-safe: use one writer per thread (the crawler keeps one, on one thread).
+    """
+
+    def __init__(
+        self,
+        archive_dir: Path,
+        prefix: str = "careers",
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        compress_level: int = 6,
+    ) -> None:
+        self.archive_dir = Path(archive_dir)
+        self.prefix = _SAFE_NAME.sub("-", prefix)
+        self.max_file_bytes = max_file_bytes
+        self.compress_level = compress_level
+        self._fh: BinaryIO | None = None
+        self._writer: WARCWriter | None = None
+        self._name: str | None = None
+        self.files_written: list[str] = []
+
+    def __enter__(self) -> WarcArchive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        self._fh = self._writer = self._name = None
+
+    def _open_next(self) -> None:
+        self.close()
+        self.archive_dir.mkdir(parents=True, exist_ok=True)
+        seq = 0
+        while True:
+            name = f"{self.prefix}-{os.getpid()}-{seq:05d}.warc.gz"
+            try:
+                fh = open(self.archive_dir / name, "xb")  # noqa: SIM115 - kept open across calls
+            except FileExistsError:
+                seq += 1
+                continue
+            break
+        self._fh, self._name = fh, name
+        self._writer = WARCWriter(
+            _GzipMember(fh, self.compress_level), gzip=False, warc_version="1.1"
+        )
+        info = {
+            "software": "careers-etl",
+            "format": "WARC File Format 1.1",
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self._writer.write_record(self._writer.create_warcinfo_record(name, info))
+        self.files_written.append(name)
+
+    def write_response(
+        self,
+        url: str,
+        status: int,
+        headers: Iterable[tuple[str, str]],
+        body: IO[bytes] | bytes,
+        length: int,
+        sha256_hex: str,
+        reason: str = "",
+        fetched_at: datetime | None = None,
+        extra_warc_headers: dict[str, str] | None = None,
+    ) -> ArchiveRef:
+        """Append one response record; return where it starts. ``body`` (bytes or a
+        readable binary file positioned at the start) holds ``length`` decoded bytes."""
+        if self._fh is None or self._fh.tell() >= self.max_file_bytes:
+            self._open_next()
+        assert self._fh is not None and self._writer is not None and self._name is not None
+        stream: IO[bytes] = io.BytesIO(body) if isinstance(body, bytes | bytearray) else body
+        when = (fetched_at or datetime.now(UTC)).astimezone(UTC)
+        warc_headers = {
+            "WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "WARC-Payload-Digest": _sha256_label(sha256_hex),
+            **(extra_warc_headers or {}),
+        }
+        record = self._writer.create_warc_record(
+            url,
+            "response",
+            payload=stream,
+            length=length,
+            warc_headers_dict=warc_headers,
+            http_headers=_http_headers(status, reason, headers, length),
+        )
+        offset = self._fh.tell()
+        self._writer.write_record(record)
+        return ArchiveRef(self._name, offset)
+
+
+def _resolve(archive_dir: Path, warc_file: str) -> Path:
+    root = Path(archive_dir).resolve()
+    path = (root / warc_file).resolve()
+    if root not in path.parents:
+        raise ArchiveError(f"{warc_file!r} is outside the archive directory {root}")
+    return path
+
+
+def read_response(archive_dir: Path, warc_file: str, warc_offset: int) -> tuple[str, bytes]:
+    """``(target URI, decoded body)`` of the response record at ``warc_offset``."""
+    path = _resolve(archive_dir, warc_file)
+    try:
+        with path.open("rb") as fh:
+            fh.seek(warc_offset)
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "response":
+                    raise ArchiveError(
+                        f"{warc_file}@{warc_offset} is a {record.rec_type} record, not a response"
+                    )
+                uri = record.rec_headers.get_header("WARC-Target-URI") or ""
+                return uri, record.content_stream().read()
+    except (OSError, EOFError, zlib.error, ValueError) as exc:
+        raise ArchiveError(f"cannot read {warc_file}@{warc_offset}: {exc}") from exc
+    raise ArchiveError(f"no record at {warc_file}@{warc_offset}")
+
+
+def read_body(archive_dir: Path, warc_file: str, warc_offset: int) -> bytes:
+    """The decoded HTML body bytes stored at ``warc_file``/``warc_offset``."""
+    return read_response(archive_dir, warc_file, warc_offset)[1]
