@@ -47,21 +47,113 @@ _SCALAR_TYPES = {
 }
 
 
+def _scalar_type(name: str) -> str:
+    if name in _SCALAR_TYPES:
+        return _SCALAR_TYPES[name]
+    if name.endswith(("_pct", "_usd", "_age", "_experience", "satisfaction")):
+        return "REAL"
+    return "TEXT"
+
+
 def _scalar_columns() -> str:
-    cols = []
-    for name in SCALAR_FIELDS:
-        if name in _SCALAR_TYPES:
-            sql_type = _SCALAR_TYPES[name]
-        elif name.endswith(("_pct", "_usd", "_age", "_experience", "satisfaction")):
-            sql_type = "REAL"
-        else:
-            sql_type = "TEXT"
-        cols.append(f"    {name} {sql_type}")
-    return ",\n".join(cols)
+    return ",\n".join(f"    {name} {_scalar_type(name)}" for name in SCALAR_FIELDS)
 
 
 def _counter_columns() -> str:
     return ",\n".join(f"    {c} INTEGER NOT NULL DEFAULT 0" for c in COUNTERS + LOAD_COUNTERS)
+
+
+FIGURE_COLUMNS: tuple[str, ...] = (*SCALAR_FIELDS, "months_to_become_min", "months_to_become_max")
+"""A role's figures as typed columns, named the same in ``role_observations`` and every view."""
+
+DISAGREE_TOLERANCE = 0.005
+"""Numbers on two pages disagree when they differ by more than this fraction (0.5%)."""
+
+_CURRENT_OBSERVATIONS = """
+    SELECT * FROM (
+        SELECT o.*, row_number() OVER (
+            PARTITION BY o.comparison_id, o.side
+            ORDER BY o.fetched_at DESC, o.observation_id DESC
+        ) AS _newest
+        FROM role_observations o
+    ) WHERE _newest = 1"""
+
+
+def _is_numeric(column: str) -> bool:
+    return column.startswith("months_to_become") or _scalar_type(column) != "TEXT"
+
+
+def _disagreement(column: str) -> str:
+    """SQL, evaluated per role over its comparisons' latest figures: true when they differ."""
+    if _is_numeric(column):
+        return (
+            f"(max({column}) - min({column}) > "
+            f"{DISAGREE_TOLERANCE} * max(abs(max({column})), abs(min({column}))))"
+        )
+    return f"(count(DISTINCT {column}) > 1)"
+
+
+def _analyst_views() -> str:
+    figures = ", ".join(f"r.{c}" for c in FIGURE_COLUMNS)
+    any_disagrees = " OR ".join(_disagreement(c) for c in FIGURE_COLUMNS)
+    which = " || ".join(
+        f"CASE WHEN {_disagreement(c)} THEN '{c},' ELSE '' END" for c in FIGURE_COLUMNS
+    )
+    sides = ",\n    ".join(
+        f"{s}.{c} AS {s}_{c}" for s in ("a", "b") for c in ("observation_id", *FIGURE_COLUMNS)
+    )
+    history = ", ".join(f"o.{c}" for c in FIGURE_COLUMNS)
+    return f"""
+CREATE VIEW role_latest AS
+WITH current AS ({_CURRENT_OBSERVATIONS}
+),
+ranked AS (
+    SELECT current.*, row_number() OVER (
+        PARTITION BY role_slug ORDER BY fetched_at DESC, comparison_id ASC, side ASC
+    ) AS _pick
+    FROM current
+),
+spread AS (
+    SELECT role_slug,
+        count(DISTINCT comparison_id) AS comparisons_seen,
+        CASE WHEN {any_disagrees} THEN 1 ELSE 0 END AS disagrees,
+        nullif(rtrim({which}, ','), '') AS disagreeing_fields
+    FROM current GROUP BY role_slug
+)
+SELECT r.role_slug, roles.title, {figures},
+    r.fetched_at, r.run_id, r.parser_version, r.comparison_id, r.side, r.observation_id,
+    spread.comparisons_seen, spread.disagrees, spread.disagreeing_fields
+FROM ranked r
+JOIN spread ON spread.role_slug = r.role_slug
+JOIN roles ON roles.role_slug = r.role_slug
+WHERE r._pick = 1;
+
+CREATE VIEW comparison_wide AS
+WITH current AS ({_CURRENT_OBSERVATIONS}
+)
+SELECT c.comparison_id,
+    min(c.role_a_slug, c.role_b_slug) || '|' || max(c.role_a_slug, c.role_b_slug) AS pair_key,
+    c.role_a_slug, ra.title AS role_a_title, c.role_b_slug, rb.title AS role_b_title,
+    c.page_key, c.url, c.canonical_url, c.higher_paid,
+    c.first_seen_at, c.last_seen_at, c.last_changed_at,
+    {sides}
+FROM comparisons c
+JOIN roles ra ON ra.role_slug = c.role_a_slug
+JOIN roles rb ON rb.role_slug = c.role_b_slug
+LEFT JOIN current a ON a.comparison_id = c.comparison_id AND a.side = 'a'
+LEFT JOIN current b ON b.comparison_id = c.comparison_id AND b.side = 'b';
+
+CREATE VIEW role_history AS
+SELECT o.role_slug, roles.title, o.fetched_at,
+    lead(o.fetched_at) OVER (
+        PARTITION BY o.comparison_id, o.side ORDER BY o.fetched_at, o.observation_id
+    ) AS superseded_at,
+    o.run_id, o.parser_version, o.comparison_id, o.side, c.page_key, o.observation_id,
+    {history}
+FROM role_observations o
+JOIN roles ON roles.role_slug = o.role_slug
+JOIN comparisons c ON c.comparison_id = o.comparison_id;
+"""
 
 
 _V1 = f"""
@@ -138,6 +230,7 @@ CREATE TABLE comparisons (
     comparison_id INTEGER PRIMARY KEY,
     role_a_slug TEXT NOT NULL REFERENCES roles(role_slug),
     role_b_slug TEXT NOT NULL REFERENCES roles(role_slug),
+    page_key TEXT NOT NULL,
     url TEXT NOT NULL,
     canonical_url TEXT,
     higher_paid TEXT CHECK (higher_paid IN ('a', 'b')),
@@ -149,6 +242,7 @@ CREATE TABLE comparisons (
     UNIQUE (role_a_slug, role_b_slug)
 );
 CREATE INDEX comparisons_role_b ON comparisons(role_b_slug);
+CREATE INDEX comparisons_page_key ON comparisons(page_key);
 
 CREATE TABLE role_observations (
     observation_id INTEGER PRIMARY KEY,
@@ -214,9 +308,26 @@ CREATE TABLE parse_issues (
 );
 CREATE INDEX parse_issues_run ON parse_issues(run_id, kind);
 CREATE INDEX parse_issues_fetch ON parse_issues(fetch_id);
+{_analyst_views()}
 """
 
-MIGRATIONS: Sequence[str] = (_V1,)
+_V2_QUALITY = """
+ALTER TABLE parse_issues ADD COLUMN check_key TEXT;
+ALTER TABLE parse_issues ADD COLUMN known INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX parse_issues_check ON parse_issues(run_id, kind, check_key);
+
+CREATE TABLE load_stats (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    column_name TEXT NOT NULL,
+    sides INTEGER NOT NULL DEFAULT 0,
+    nulls INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, column_name)
+);
+"""
+"""v2, data-quality bookkeeping: which check a ``parse_issues`` row is (``check_key``),
+whether the previous run had it too (``known``), and per-run null counts per column."""
+
+MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
