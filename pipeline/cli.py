@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-COMMANDS: tuple[str, ...] = ("refresh", "status", "prune")
+COMMANDS: tuple[str, ...] = ("refresh", "status", "prune", "parse", "schema")
 """Modules under ``pipeline.commands`` each exposing a click command named ``command``;
 the command's name is the module's with ``_`` as ``-``."""
 

@@ -1,0 +1,272 @@
+"""One comparison page's HTML -> a validated ``ComparisonRecord``. Pure: no network, no files.
+
+The document is parsed once and read as one pass over its headings, paragraphs and tables
+in document order: a table belongs to the section of the nearest heading before it, a
+"What does a … do?" heading owns the paragraph after it, and paragraphs that state intro
+facts are kept for when the role titles (from the tables' header rows) are known.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from schemas.records import ComparisonRecord, Side
+from scraper.intro import KEYWORDS, Roles, description_role, read_intro
+from scraper.tables import ROWS, SECTIONS, Row, row_key, section_of
+from scraper.urls import comparison_slugs, slugify
+from scraper.values import clean
+
+PARSER_VERSION = "1.0"
+"""Bumped whenever the same HTML could parse to a different record."""
+
+_BLOCKS = "h1,h2,h3,h4,h5,h6,p,table"
+_CELLS = frozenset({"td", "th"})
+
+
+class ParseError(Exception):
+    """A page that cannot give a trustworthy record. ``kind`` is one of ``truncated`` (the
+    markup does not end with ``</html>``), ``no_tables`` (a comparison page without any of
+    its four tables), ``not_a_comparison`` (a block page or any other kind of page)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+
+
+def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
+    """The record ``html`` shows; ``url`` is where it came from (else its canonical link)."""
+    if not html[-256:].rstrip().lower().endswith("</html>"):
+        raise ParseError("truncated", "the document does not end with </html>")
+    tree = LexborHTMLParser(html)
+    reader = _PageReader()
+    for node in tree.css(_BLOCKS):
+        reader.feed(node)
+    if reader.roles is None:
+        raise _not_found(tree, reader)
+    return reader.record(_page_url(tree, url))
+
+
+def _page_url(tree: LexborHTMLParser, url: str | None) -> tuple[str | None, tuple[str, str] | None]:
+    """The page's URL and the role slugs it carries, from ``url`` or the canonical link."""
+    slugs = comparison_slugs(url) if url else None
+    if slugs is None:
+        link = tree.css_first('link[rel="canonical"]')
+        canonical = link.attributes.get("href") if link is not None else None
+        if url is None:
+            url = canonical
+        if canonical:
+            slugs = comparison_slugs(canonical)
+    return url, slugs
+
+
+def _not_found(tree: LexborHTMLParser, reader: _PageReader) -> ParseError:
+    title = tree.css_first("title")
+    names = " ".join(t for t in (title.text() if title else "", reader.h1) if t)
+    found = (
+        f"{reader.table_count} <table> element(s), "
+        "none under a section heading with both role titles"
+    )
+    if " vs " in f" {names.lower()} ":
+        return ParseError("no_tables", f"none of the {'/'.join(SECTIONS)} tables: {found}")
+    return ParseError("not_a_comparison", f"not a comparison page ({names[:120]!r}): {found}")
+
+
+def _cells(row: LexborNode) -> list[str]:
+    return [cell.text() for cell in row.iter() if cell.tag in _CELLS]
+
+
+def _titles(header: list[str]) -> tuple[str, str] | None:
+    cells = [clean(text) for text in header]
+    if len(cells) >= 3 and cells[1] and cells[2]:
+        return cells[1], cells[2]
+    named = [text for text in cells if text]
+    return (named[0], named[1]) if len(named) == 2 else None
+
+
+class _PageReader:
+    """Collects what the page's blocks say, in document order."""
+
+    def __init__(self) -> None:
+        self.roles: tuple[str, str] | None = None
+        self.sides: dict[Side, dict[str, Any]] = {"a": {}, "b": {}}
+        self.warnings: list[dict[str, Any]] = []
+        self.found: list[str] = []
+        self.table_count = 0
+        self.h1 = ""
+        self._heading = ""
+        self._described: str | None = None
+        self._descriptions: list[tuple[str, str]] = []
+        self._intro: list[str] = []
+        self._higher_paid: Side | None = None
+
+    def warn(self, kind: str, message: str, **where: Any) -> None:
+        self.warnings.append({"kind": kind, "message": message, **where})
+
+    def feed(self, node: LexborNode) -> None:
+        tag = node.tag
+        if tag == "p":
+            self._paragraph(clean(node.text()))
+        elif tag == "table":
+            self.table_count += 1
+            self._described = None
+            self._table(node)
+        else:
+            self._heading = clean(node.text())
+            self._described = description_role(self._heading)
+            if tag == "h1" and not self.h1:
+                self.h1 = self._heading
+
+    def _paragraph(self, text: str) -> None:
+        if not text:
+            return
+        if self._described is not None:
+            self._descriptions.append((self._described, text))
+            self._described = None
+        elif KEYWORDS.search(text):
+            self._intro.append(text)
+
+    def _table(self, node: LexborNode) -> None:
+        section = section_of(self._heading)
+        if section is None:
+            return
+        rows = node.css("tr")
+        titles = _titles(_cells(rows[0])) if rows else None
+        if titles is None:
+            self.warn(
+                "missing_section",
+                "a table under this heading has no role titles in its header row; skipped",
+                table=section,
+                raw=self._heading,
+            )
+            return
+        columns = self._columns(titles, section)
+        known = ROWS[section]
+        seen: set[str] = set()
+        for tr in rows[1:]:
+            cells = _cells(tr)
+            key = row_key(cells[0]) if cells else ""
+            if not key:
+                continue
+            seen.add(key)
+            row = known.get(key)
+            if row is None:
+                self.warn(
+                    "unknown_row",
+                    f"row {clean(cells[0])!r} is not a known {section} row",
+                    table=section,
+                    row=clean(cells[0]),
+                    raw=" | ".join(map(clean, cells[1:])),
+                )
+                continue
+            for side, raw in zip(columns, cells[1:3], strict=False):
+                self._cell(section, clean(cells[0]), row, side, raw)
+        for key in known:
+            if key not in seen:
+                self.warn(
+                    "missing_row", f"the {section} table has no {key!r} row", table=section, row=key
+                )
+        self.found.append(section)
+
+    def _columns(self, titles: tuple[str, str], section: str) -> tuple[Side, Side]:
+        """Which side each value column is, by the header row's titles."""
+        if self.roles is None:
+            self.roles = titles
+            return "a", "b"
+        have = tuple(t.lower() for t in self.roles)
+        got = tuple(t.lower() for t in titles)
+        if got == have:
+            return "a", "b"
+        if got == have[::-1]:
+            return "b", "a"
+        self.warn(
+            "conflict",
+            f"header titles {titles} differ from {self.roles}; read by position",
+            table=section,
+            raw=" | ".join(titles),
+        )
+        return "a", "b"
+
+    def _cell(self, section: str, label: str, row: Row, side: Side, raw: str) -> None:
+        try:
+            parsed = row.convert(raw)
+        except ValueError as exc:
+            self.warn(
+                "unparsed_value", str(exc), table=section, row=label, side=side, raw=clean(raw)
+            )
+            return
+        fields = self.sides[side]
+        for name, value in zip(row.fields, parsed, strict=True):
+            if value is None:
+                continue
+            old = fields.get(name)
+            if old is not None and old != value:
+                self.warn(
+                    "conflict",
+                    f"{name} is {old!r} in an earlier table and {value!r} in "
+                    f"the {section} table; the later is kept",
+                    table=section,
+                    row=label,
+                    side=side,
+                    raw=clean(raw),
+                )
+            fields[name] = value
+
+    def record(self, where: tuple[str | None, tuple[str, str] | None]) -> ComparisonRecord:
+        assert self.roles is not None
+        url, slugs = where
+        title_a, title_b = self.roles
+        roles = Roles(title_a, title_b)
+        self._read_text(roles)
+        for section in SECTIONS:
+            if section not in self.found:
+                self.warn(
+                    "missing_section",
+                    f"the page has no {section} table; its fields are null",
+                    table=section,
+                )
+        slug_a, slug_b = slugs or (slugify(title_a), slugify(title_b))
+        return ComparisonRecord.model_validate(
+            {
+                "url": url,
+                "role_a": {"title": title_a, "slug": slug_a},
+                "role_b": {"title": title_b, "slug": slug_b},
+                "higher_paid": self._higher_paid,
+                "parser_version": PARSER_VERSION,
+                "sides": self.sides,
+                "warnings": self.warnings,
+            }
+        )
+
+    def _read_text(self, roles: Roles) -> None:
+        for role, text in self._descriptions:
+            described = roles.exactly(role)
+            if described is None:
+                self.warn(
+                    "intro", f"'What does {role} do?' names neither role", table="page", raw=role
+                )
+            else:
+                self.sides[described].setdefault("description", text)
+        facts = read_intro(self._intro, roles)
+        self._higher_paid = facts.higher_paid
+        for raw, message in facts.problems:
+            self.warn("intro", message, table="intro", raw=raw)
+        side: Side
+        for side in ("a", "b"):
+            skills = facts.top_skills.get(side)
+            if skills:
+                self.sides[side]["top_skills"] = skills
+            span = facts.months_to_become.get(side)
+            if span:
+                self.sides[side]["months_to_become"] = {"min": span[0], "max": span[1]}
+        for fact, found in (
+            ("top skills", facts.top_skills),
+            ("time to become", facts.months_to_become),
+        ):
+            if len(found) == 1:
+                side = "b" if "a" in found else "a"
+                self.warn(
+                    "intro", f"the intro gives {fact} for one role only", table="intro", side=side
+                )

@@ -1,0 +1,105 @@
+"""The four comparison tables: which rows each carries and how a row's cells become fields.
+
+A table is recognized by the heading above it ("… overview", "… salary", "… education",
+"… demographics") and its rows by their label, never by markup or class names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scraper import values
+from scraper.values import clean
+
+SECTIONS: tuple[str, ...] = ("overview", "salary", "education", "demographics")
+_SECTION_OF_HEADING = re.compile(r"\b(overview|salary|education|demographics)\W*$", re.IGNORECASE)
+
+Convert = Callable[[str], tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A known row: the side-record fields its cell fills and how its text becomes them."""
+
+    fields: tuple[str, ...]
+    convert: Convert
+
+
+def section_of(heading: str) -> str | None:
+    """The section a heading introduces, by its last word; None for any other heading."""
+    match = _SECTION_OF_HEADING.search(heading)
+    return match[1].lower() if match else None
+
+
+def row_key(label: str) -> str:
+    """A row label compared case-, whitespace- and entity-insensitively."""
+    return clean(label).lower().rstrip(":").rstrip()
+
+
+def _as_int(value: float | None) -> int | None:
+    return None if value is None else round(value)
+
+
+def _one(parse: Callable[[str], float | None], cast: Callable[[Any], Any] = lambda v: v) -> Convert:
+    return lambda text: (cast(parse(text)),)
+
+
+def _text(text: str) -> tuple[str | None]:
+    return (None if values.is_null(text) else clean(text),)
+
+
+def _money_range(text: str) -> tuple[int | None, int | None]:
+    pair = values.parse_money_range(text)
+    return (None, None) if pair is None else (round(pair[0]), round(pair[1]))
+
+
+def _labelled_pct(text: str) -> tuple[str | None, float | None]:
+    pair = values.parse_labelled_pct(text)
+    return (None, None) if pair is None else pair
+
+
+def _gender(text: str) -> tuple[dict[str, float] | None]:
+    return (values.parse_pct_list(text, lower=True),)
+
+
+def _race(text: str) -> tuple[dict[str, float] | None]:
+    return (values.parse_pct_list(text),)
+
+
+_DEGREE = Row(("most_common_degree", "most_common_degree_pct"), _labelled_pct)
+_AGE = Row(("average_age",), _one(values.parse_years))
+
+ROWS: dict[str, dict[str, Row]] = {
+    "overview": {
+        "yearly salary": Row(("yearly_salary_usd",), _one(values.parse_money, _as_int)),
+        "hourly rate": Row(("hourly_rate_usd",), _one(values.parse_money)),
+        "growth rate": Row(("growth_rate_pct",), _one(values.parse_percent)),
+        "number of jobs": Row(("number_of_jobs",), _one(values.parse_number, _as_int)),
+        "job satisfaction": Row(("job_satisfaction",), _one(values.parse_rating)),
+        "most common degree": _DEGREE,
+        "average age": _AGE,
+        "years of experience": Row(("years_of_experience",), _one(values.parse_years)),
+    },
+    "salary": {
+        "average salary": Row(("average_salary_usd",), _one(values.parse_money, _as_int)),
+        "salary range": Row(("salary_range_low_usd", "salary_range_high_usd"), _money_range),
+        "highest paying city": Row(("highest_paying_city",), _text),
+        "highest paying state": Row(("highest_paying_state",), _text),
+        "best paying company": Row(("best_paying_company",), _text),
+        "best paying industry": Row(("best_paying_industry",), _text),
+    },
+    "education": {
+        "most common degree": _DEGREE,
+        "most common major": Row(("most_common_major",), _text),
+        "most common college": Row(("most_common_college",), _text),
+    },
+    "demographics": {
+        "average age": _AGE,
+        "gender ratio": Row(("gender_pct",), _gender),
+        "race ratio": Row(("race_pct",), _race),
+        "lgbt percentage": Row(("lgbt_pct",), _one(values.parse_percent)),
+    },
+}

@@ -1,0 +1,191 @@
+"""Parsers for the values a comparison page shows in its cells and sentences.
+
+Each takes the cell's text (entities already decoded) and returns the typed value, or
+``None`` when the cell is a null marker (``-``, ``N/A``, empty). A text that is neither
+a value nor a null marker raises ``ValueError``, so the caller can tell "unknown" from
+"did not parse" and warn about the latter.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+NULL_MARKERS = frozenset({"", "-", "--", "\u2013", "\u2014", "\u2212", "n/a", "na", "none"})
+
+_SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2014": "-", "\xa0": " "})
+_NUMBER = r"[+-]?\s*(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\s*\.\d+"
+_MONEY = re.compile(rf"^(?P<neg>-)?\s*\$?\s*(?P<num>{_NUMBER})\s*(?P<suffix>[kmb])?$")
+_PLAIN = re.compile(rf"^(?P<num>{_NUMBER})\s*(?P<suffix>[kmb])?$")
+_PERCENT = re.compile(rf"^(?P<num>{_NUMBER})\s*%?$")
+_YEARS = re.compile(rf"^(?P<num>{_NUMBER})\s*(?:years?|yrs?\.?)?$")
+_RATING = re.compile(rf"^(?P<num>{_NUMBER})\s*(?:/\s*5|out of 5|stars?)?$")
+_RANGE = re.compile(
+    r"^(?:between\s+)?(?P<lo>[^\s].*?)\s*(?:\band\b|\bto\b|-)\s*(?P<hi>\$?\s*[\d.,]+\s*[kmb]?)$"
+)
+_PAIR = re.compile(r"\s*(?P<label>[^,%]*?[^\s,%])\s*,\s*(?P<pct>[+-]?\d+(?:\.\d+)?)\s*%\s*[,;]?")
+_LABELLED = re.compile(r"^(?P<label>.*?[^\s,])\s*,\s*(?P<pct>[+-]?\d+(?:\.\d+)?)\s*%$")
+_UNIT_MONTHS = {"year": 12, "years": 12, "month": 1, "months": 1}
+_TIME_RANGE = re.compile(
+    r"(?P<less>less than\s+|under\s+)?(?P<lo>\d+(?:\.\d+)?)"
+    r"(?:\s*(?:-|to)\s*(?P<hi>\d+(?:\.\d+)?))?\s*(?P<unit>years?|months?)\b"
+)
+
+
+def clean(text: str) -> str:
+    """Whitespace (including non-breaking spaces) collapsed to single spaces, ends stripped."""
+    return " ".join(text.split())
+
+
+def is_null(text: str) -> bool:
+    return clean(text).lower() in NULL_MARKERS
+
+
+def _normalized(text: str) -> str | None:
+    """Lower-case, dash-normalized text, or None for a null marker."""
+    text = clean(text.translate(_MINUS)).lower()
+    return None if text in NULL_MARKERS else text
+
+
+def _number(num: str, suffix: str | None = None) -> float:
+    digits = num.replace(",", "").replace(" ", "")
+    multiplier = _SUFFIX[suffix or ""]
+    if multiplier == 1:
+        return float(digits)
+    try:
+        return float(Decimal(digits) * multiplier)
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
+        raise ValueError(num) from exc
+
+
+def _fail(kind: str, text: str) -> ValueError:
+    return ValueError(f"not {kind}: {text!r}")
+
+
+def parse_money(text: str) -> float | None:
+    """``$69,350`` -> 69350.0; ``$69.3K`` -> 69300.0; ``$1.2M`` -> 1200000.0."""
+    norm = _normalized(text)
+    if norm is None:
+        return None
+    match = _MONEY.match(norm)
+    if not match:
+        raise _fail("an amount of money", text)
+    value = _number(match["num"], match["suffix"])
+    return -value if match["neg"] else value
+
+
+def parse_number(text: str) -> float | None:
+    """A plain number, commas allowed (``249,856``), optionally with a ``K``/``M``/``B`` suffix."""
+    norm = _normalized(text)
+    if norm is None:
+        return None
+    match = _PLAIN.match(norm)
+    if not match:
+        raise _fail("a number", text)
+    return _number(match["num"], match["suffix"])
+
+
+def parse_percent(text: str) -> float | None:
+    """``6%`` -> 6.0, ``-2.5%`` -> -2.5 (a bare number is taken as a percentage too)."""
+    norm = _normalized(text)
+    if norm is None:
+        return None
+    match = _PERCENT.match(norm)
+    if not match:
+        raise _fail("a percentage", text)
+    return _number(match["num"])
+
+
+def parse_years(text: str) -> float | None:
+    """``44`` or ``6 years`` -> the number of years."""
+    norm = _normalized(text)
+    if norm is None:
+        return None
+    match = _YEARS.match(norm)
+    if not match:
+        raise _fail("a number of years", text)
+    return _number(match["num"])
+
+
+def parse_rating(text: str) -> float | None:
+    """A satisfaction score: ``3.5``, ``3.5/5``, ``3.5 out of 5``."""
+    norm = _normalized(text)
+    if norm is None:
+        return None
+    match = _RATING.match(norm)
+    if not match:
+        raise _fail("a rating", text)
+    return _number(match["num"])
+
+
+def parse_money_range(text: str) -> tuple[float, float] | None:
+    """``Between $48,000 And $98,000`` (or ``$48K - $98K``, ``$48,000 to $98,000``) ->
+    ``(48000.0, 98000.0)``."""
+    norm = _normalized(text)
+    if norm is None:
+        return None
+    match = _RANGE.match(norm)
+    if not match:
+        raise _fail("a salary range", text)
+    low, high = parse_money(match["lo"]), parse_money(match["hi"])
+    if low is None or high is None:
+        raise _fail("a salary range", text)
+    return low, high
+
+
+def parse_labelled_pct(text: str) -> tuple[str, float | None] | None:
+    """``Bachelor's Degree, 56%`` -> ``("Bachelor's Degree", 56.0)``; a label alone gives
+    ``(label, None)``."""
+    text = clean(text)
+    if text.lower() in NULL_MARKERS:
+        return None
+    match = _LABELLED.match(text)
+    if match:
+        return match["label"], float(match["pct"])
+    if re.search(r"\d\s*%", text):
+        raise _fail("a label with a percentage", text)
+    return text, None
+
+
+def parse_pct_list(text: str, lower: bool = False) -> dict[str, float] | None:
+    """A run of ``Label, N%`` pairs, whatever separates them (``<div>``, ``<br>``, ``<li>``,
+    spaces, nothing) -> ``{label: N}`` in page order; labels lower-cased when ``lower``."""
+    text = clean(text)
+    if text.lower() in NULL_MARKERS:
+        return None
+    result: dict[str, float] = {}
+    pos = 0
+    for match in _PAIR.finditer(text):
+        if match.start() != pos:
+            raise _fail("a list of 'Label, N%' pairs", text)
+        label = match["label"]
+        result[label.lower() if lower else label] = float(match["pct"])
+        pos = match.end()
+    if not result or pos != len(text):
+        raise _fail("a list of 'Label, N%' pairs", text)
+    return result
+
+
+def parse_time_range(text: str) -> tuple[float, float] | None:
+    """The first span of time in ``text`` as ``(min, max)`` months: ``4-6 years`` ->
+    ``(48, 72)``, ``1-3 months`` -> ``(1, 3)``, ``2 years`` -> ``(24, 24)``,
+    ``less than 1 year`` -> ``(0, 12)``. None when the text names no span of time."""
+    match = _TIME_RANGE.search(clean(text.translate(_MINUS)).lower())
+    if not match:
+        return None
+    return time_range_months(match)
+
+
+def time_range_months(match: re.Match[str]) -> tuple[float, float]:
+    """``(min, max)`` months from a match of ``TIME_RANGE`` (also when compiled ignoring case)."""
+    per = _UNIT_MONTHS[match["unit"].lower()]
+    low = float(match["lo"]) * per
+    high = float(match["hi"]) * per if match["hi"] else low
+    if match["less"]:
+        return 0.0, low
+    return low, high
+
+
+TIME_RANGE = _TIME_RANGE
+"""The pattern ``parse_time_range`` looks for, for callers that need its position."""
