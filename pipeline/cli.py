@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-COMMANDS: tuple[str, ...] = ("refresh", "status", "prune", "parse", "schema")
+COMMANDS: tuple[str, ...] = ("refresh", "status", "prune", "parse", "schema", "load", "export", "crawl")
 """Modules under ``pipeline.commands`` each exposing a click command named ``command``;
 the command's name is the module's with ``_`` as ``-``."""
 

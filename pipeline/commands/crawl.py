@@ -1,0 +1,50 @@
+"""``careers crawl``: discover and fetch comparison pages into the fetch log and archive."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from pipeline.exitcodes import ExitCode
+from pipeline.lock import LockHeld, run_lock
+from pipeline.logs import setup_logging
+from pipeline.options import settings_from, settings_options
+
+
+@click.command("crawl")
+@settings_options(
+    "base_url",
+    "db",
+    "archive_dir",
+    "max_in_flight",
+    "rate",
+    "limit",
+    "fresh",
+    "log_format",
+    "verbose",
+)
+def command(**params: Any) -> None:
+    """Fetch comparison pages politely; resumes an unfinished run unless --fresh."""
+    from scraper.crawl import CrawlFatal, crawl  # httpx and friends: import only when run
+
+    settings = settings_from(params)
+    setup_logging(settings.run.log_format, settings.run.verbose)
+    try:
+        with run_lock(settings.output.db, "crawl"):
+            report = crawl(settings, finalize=True)
+    except LockHeld as exc:
+        click.echo(f"careers: {exc}", err=True)
+        sys.exit(ExitCode.LOCKED)
+    except CrawlFatal as exc:
+        click.echo(f"careers crawl: {exc}", err=True)
+        sys.exit(ExitCode.FATAL)
+    if report.exit_code:
+        c = report.counters
+        click.echo(
+            f"careers crawl: run {report.run_id}: {c['failed']} pages failed and "
+            f"{c['blocked']} blocked of {c['fetched']} fetched",
+            err=True,
+        )
+    sys.exit(int(report.exit_code or 0))
