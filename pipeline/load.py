@@ -578,7 +578,7 @@ class Loader:
         fetch = page.fetch
         url = fetch.url if fetch else page.url
         kind = f"parse_{page.error_kind or 'error'}"
-        key = page_key(url) if url else ""
+        key = page_key(fetch.url) if fetch else (url or "")
         self._issue(Issue(kind, key, page.error_message or kind), page, url)
         if fetch is not None:
             self._fetch_updates.append(("failed", None, fetch.fetch_id))

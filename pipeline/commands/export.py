@@ -1,0 +1,36 @@
+"""``careers export``: one CSV (and Parquet, with pyarrow) per table and view."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from pipeline.exitcodes import ExitCode
+from pipeline.options import settings_from, settings_options
+
+
+@click.command("export")
+@settings_options("db", "csv_dir", "verbose")
+def command(**params: Any) -> None:
+    """Write every table and view of the database as CSV (default output/csv/).
+
+    Text cells a spreadsheet would run as formulas get a leading '; files appear whole
+    (written to a temporary name, then renamed)."""
+    from pipeline.export import export_all
+    from schemas.database import SchemaTooNew
+
+    settings = settings_from(params)
+    db = settings.output.db
+    if not db.exists():
+        click.echo(f"careers export: no database at {db} (run careers load first)", err=True)
+        sys.exit(ExitCode.FATAL)
+    try:
+        written = export_all(db, settings.output.csv_dir)
+    except (SchemaTooNew, OSError) as exc:
+        click.echo(f"careers export: {exc}", err=True)
+        sys.exit(ExitCode.FATAL)
+    if settings.run.verbose:
+        click.echo(f"careers export: {len(written)} files in {settings.output.csv_dir}")
+    sys.exit(ExitCode.OK)
