@@ -1,0 +1,540 @@
+"""The crawl: discover comparison URLs, fetch each politely once per run, record it.
+
+``crawl(settings)`` creates or resumes a run (``scraper.frontier``), reads robots.txt
+(``scraper.robots``), fills the frontier from the seeds and sitemaps
+(``scraper.sitemaps``), then fetches pending URLs with a fixed set of workers fed from
+the database in small chunks. Each page's result - and its body, in the WARC archive
+(``scraper.archive``) - is recorded before the next one is taken from the chunk, so a
+killed crawl resumes where it stopped.
+
+Fatal conditions (robots.txt unreachable, the breaker tripping) end the crawl with a
+``CrawlFatal`` subclass; what was fetched until then stays recorded, the rest pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+from schemas.database import COUNTERS, connect
+from schemas.settings import Settings
+from scraper.archive import WarcArchive
+from scraper.fetch import (
+    Attempts,
+    BlockedPage,
+    Fetcher,
+    FetchError,
+    Response,
+    RetryAfterTooLong,
+    RobotsDisallowed,
+    fetch_with_retries,
+)
+from scraper.frontier import OUTCOMES, CrawlState, FetchRecord, FrontierItem
+from scraper.politeness import BreakerTripped, Politeness
+from scraper.robots import Robots, RobotsUnreachable, fetch_robots
+from scraper.sitemaps import comparison_urls
+from scraper.urls import comparison_slugs, host_of, normalize_url, role_path
+
+BATCH = 256
+_MARKER_TAIL = 32
+
+
+class CrawlFatal(RuntimeError):
+    """The crawl cannot go on (exit code 2). ``run_id`` is the run it stopped."""
+
+    def __init__(self, message: str, run_id: str | None = None) -> None:
+        super().__init__(message)
+        self.run_id = run_id
+
+
+class RobotsUnavailable(CrawlFatal):
+    """robots.txt answered 5xx or could not be fetched (RFC 9309: do not crawl)."""
+
+
+class SiteRefusing(CrawlFatal):
+    """The breaker tripped: a host answered block pages or 429s too many times in a row."""
+
+
+@dataclass
+class CrawlReport:
+    run_id: str
+    counters: dict[str, int]
+    resumed_from: tuple[str, int] | None
+    complete: bool
+    pending: int = 0
+    exit_code: int | None = None
+    peak_in_flight: dict[str, int] = field(default_factory=dict)
+
+
+def crawl(
+    settings: Settings,
+    *,
+    finalize: bool = True,
+    log: logging.Logger | None = None,
+    command: str = "crawl",
+    progress: bool | None = None,
+) -> CrawlReport:
+    """Run one crawl to its end (or to ``settings.run.limit`` pages).
+
+    With ``finalize`` the run's row gets ``finished_at`` and ``exit_code`` (0, or 1 when
+    failed and blocked pages exceed ``settings.run.failed_fraction``, 2 on a fatal stop);
+    without it the caller finishes the row. ``progress`` None: a progress bar when stderr
+    is a terminal, periodic log lines otherwise.
+    """
+    crawler = Crawler(settings, log or logging.getLogger(__name__), command, progress)
+    return asyncio.run(crawler.run(finalize))
+
+
+def crawl_exit_code(counters: dict[str, int], failed_fraction: float) -> int:
+    tried = sum(
+        counters.get(k, 0)
+        for k in ("new", "changed", "unchanged", "not_modified", "failed", "gone", "blocked")
+    )
+    failed = counters.get("failed", 0) + counters.get("blocked", 0)
+    return 1 if tried and failed / tried > failed_fraction else 0
+
+
+def looks_like_comparison(chunks: Iterable[bytes]) -> bool:
+    """Cheap test that a 200 is a comparison page, not a block or captcha page: the page
+    has a table and names a salary. The parser decides the rest."""
+    need = {b"<table", b"salary"}
+    tail = b""
+    for chunk in chunks:
+        window = tail + chunk.lower()
+        need = {m for m in need if m not in window}
+        if not need:
+            return True
+        tail = window[-_MARKER_TAIL:]
+    return False
+
+
+def comparison_links(html: bytes, base_url: str) -> Iterator[str]:
+    """Normalized comparison URLs linked from a page."""
+    tree = LexborHTMLParser(html)
+    for node in tree.css("a[href]"):
+        href = node.attributes.get("href")
+        if not href:
+            continue
+        url = urljoin(base_url, href)
+        if url.startswith(("http://", "https://")) and comparison_slugs(url):
+            yield normalize_url(url)
+
+
+class _Progress:
+    """A rich bar on a terminal; a log line every ``every`` seconds otherwise."""
+
+    def __init__(self, log: logging.Logger, interactive: bool, every: float = 10.0) -> None:
+        self.log = log
+        self.every = every
+        self._last = time.monotonic()
+        self._bar = None
+        self._task = None
+        if interactive:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+
+            self._bar = Progress(
+                TextColumn("crawl"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[detail]}"),
+                TimeElapsedColumn(),
+                transient=True,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task("crawl", total=None, detail="")
+
+    def update(self, done: int, total: int, counters: dict[str, int]) -> None:
+        detail = (
+            f"new {counters['new']} changed {counters['changed']} "
+            f"304 {counters['not_modified']} failed {counters['failed']}"
+        )
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=done, total=total, detail=detail)
+            return
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            self.log.info("crawl: %d of %d URLs settled (%s)", done, total, detail)
+
+    def stop(self) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class Crawler:
+    def __init__(
+        self,
+        settings: Settings,
+        log: logging.Logger,
+        command: str = "crawl",
+        progress: bool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.log = log
+        self.command = command
+        self.interactive = sys.stderr.isatty() if progress is None else progress
+        site = settings.site
+        self.base_url = normalize_url(site.base_url)
+        self.allowed_hosts = {host_of(self.base_url), *(h.lower() for h in site.allowed_hosts)}
+        self.agent_header = settings.politeness.user_agent_header
+        self.politeness = Politeness(
+            settings.politeness.max_in_flight,
+            settings.politeness.rate,
+            settings.retries.breaker_threshold,
+        )
+        self.robots: dict[str, Robots] = {}
+        self._robots_lock = asyncio.Lock()
+        self.state: CrawlState
+        self.fetcher: Fetcher
+        self.archive: WarcArchive
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc")
+
+    async def run(self, finalize: bool) -> CrawlReport:
+        s = self.settings
+        conn = connect(s.output.db)
+        try:
+            self.state = CrawlState(conn)
+            run_id, resumed = self.state.open_run(
+                fresh=s.run.fresh, command=self.command, base_url=self.base_url
+            )
+            if resumed is not None:
+                self.log.info("resuming %d pending URLs of run %s", resumed[1], run_id)
+            else:
+                self.log.info("starting crawl run %s of %s", run_id, self.base_url)
+            fatal: CrawlFatal | None = None
+            self.archive = WarcArchive(s.output.archive_dir, prefix=run_id)
+            try:
+                fatal = await self._crawl()
+            finally:
+                self.archive.close()
+                self._io.shutdown(wait=True)
+            pending = self.state.pending_count()
+            complete = fatal is None and pending == 0
+            exit_code = None
+            if finalize:
+                exit_code = (
+                    2 if fatal else crawl_exit_code(self.state.counters, s.run.failed_fraction)
+                )
+            self.state.finish(complete=complete, exit_code=exit_code)
+            counters = dict(self.state.counters)
+            self._summarize(run_id, counters, pending, complete)
+            if fatal is not None:
+                fatal.run_id = run_id
+                raise fatal
+            return CrawlReport(
+                run_id=run_id,
+                counters=counters,
+                resumed_from=resumed,
+                complete=complete,
+                pending=pending,
+                exit_code=exit_code,
+                peak_in_flight={
+                    h: self.politeness.gate(h).peak_in_flight for h in sorted(self.allowed_hosts)
+                },
+            )
+        finally:
+            conn.close()
+
+    def _summarize(self, run_id: str, c: dict[str, int], pending: int, complete: bool) -> None:
+        parts = ", ".join(f"{name} {c[name]}" for name in COUNTERS if c[name])
+        state = "complete" if complete else f"{pending} URLs still pending"
+        self.log.info("crawl run %s: %s (%s)", run_id, parts or "nothing to do", state)
+
+    async def _crawl(self) -> CrawlFatal | None:
+        s = self.settings
+        self.fetcher = Fetcher(
+            s.limits,
+            self.politeness,
+            self.agent_header,
+            self.allowed_hosts,
+            may_fetch=self._may_fetch,
+        )
+        progress = _Progress(self.log, self.interactive)
+        fatal: CrawlFatal | None = None
+        try:
+            await self._robots_for(host_of(self.base_url))
+            await self._discover()
+            await self._fetch_all(progress)
+        except* RobotsUnreachable as group:
+            fatal = RobotsUnavailable(str(group.exceptions[0]))
+        except* BreakerTripped as group:
+            fatal = SiteRefusing(str(group.exceptions[0]))
+        finally:
+            progress.stop()
+            await self.fetcher.aclose()
+        return fatal
+
+    # --- robots.txt ------------------------------------------------------------------
+
+    async def _robots_for(self, host: str) -> Robots:
+        robots = self.robots.get(host)
+        if robots is not None:
+            return robots
+        async with self._robots_lock:
+            if host not in self.robots:
+                root = f"{self.base_url.split('://', 1)[0]}://{host}/"
+                robots = await fetch_robots(
+                    self.fetcher, root, self.settings.retries, self.agent_header
+                )
+                delay = robots.crawl_delay()
+                if delay:
+                    gate = self.politeness.gate(host)
+                    if delay > gate.interval:
+                        self.log.info("%s asks for Crawl-delay %gs; honouring it", host, delay)
+                    gate.slow_down_to(delay)
+                self.robots[host] = robots
+        return self.robots[host]
+
+    def _may_fetch(self, url: str) -> bool:
+        robots = self.robots.get(host_of(url))
+        return robots is None or robots.allowed(url)
+
+    # --- discovery -------------------------------------------------------------------
+
+    async def _discover(self) -> None:
+        site = self.settings.site
+        seeds: list[tuple[str, str, int]] = []
+        for seed in site.seeds:
+            seed = seed.strip()
+            if not seed:
+                continue
+            if seed.startswith(("http://", "https://", "/")):
+                url = normalize_url(seed, self.base_url)
+                if comparison_slugs(url):
+                    seeds.append((url, "seed", 0))
+                else:
+                    self.log.warning("seed %s is not a comparison URL; skipped", seed)
+            else:
+                seeds.extend((u, "seed", 0) for u in await self._role_links(seed))
+        added = self.state.add(seeds)
+        if site.use_sitemaps:
+            added += await self._discover_sitemaps()
+        self.log.info("discovered %d new URLs; %d pending", added, self.state.pending_count())
+
+    async def _role_links(self, slug: str) -> list[str]:
+        """Comparison links of a role's page, for a seed given as a role slug."""
+        url = normalize_url(role_path(slug), self.base_url)
+        if not self._may_fetch(url):
+            self.log.warning("seed role page %s is disallowed by robots.txt; skipped", url)
+            return []
+        try:
+            response = await fetch_with_retries(self.fetcher, url, self.settings.retries)
+        except FetchError as exc:
+            self.log.warning("seed role page %s: %s", url, exc)
+            return []
+        try:
+            if response.status != 200:
+                self.log.warning("seed role page %s: HTTP %s", url, response.status)
+                return []
+            return list(dict.fromkeys(comparison_links(response.read(), response.url)))
+        finally:
+            response.close()
+
+    async def _discover_sitemaps(self) -> int:
+        robots = self.robots[host_of(self.base_url)]
+        sitemap_urls = robots.sitemaps() or [urljoin(self.base_url, "/sitemap.xml")]
+        added = 0
+        batch: list[tuple[str, str, int]] = []
+        urls = comparison_urls(
+            self.fetcher,
+            sitemap_urls,
+            self.settings.retries,
+            self.settings.limits.max_decompressed_bytes,
+            self._may_fetch,
+        )
+        async for url in urls:
+            batch.append((url, "sitemap", 0))
+            if len(batch) >= BATCH * 4:
+                added += self.state.add(batch)
+                batch.clear()
+        added += self.state.add(batch)
+        return added
+
+    # --- fetching --------------------------------------------------------------------
+
+    async def _fetch_all(self, progress: _Progress) -> None:
+        workers = self.settings.politeness.max_in_flight * max(1, len(self.allowed_hosts))
+        queue: asyncio.Queue[FrontierItem | None] = asyncio.Queue(maxsize=workers * 2)
+        counters = self.state.counters
+        progress.update(sum(counters[o] for o in OUTCOMES), counters["discovered"], counters)
+        async with asyncio.TaskGroup() as tg:
+            for _ in range(workers):
+                tg.create_task(self._worker(queue, progress))
+            await self._produce(queue)
+            for _ in range(workers):
+                await queue.put(None)
+
+    async def _produce(self, queue: asyncio.Queue[FrontierItem | None]) -> None:
+        """Feed pending URLs in rowid order; links found on the way are picked up when
+        the chunks run out, after the pages in flight have been recorded."""
+        limit = self.settings.run.limit
+        cursor = 0
+        dispatched = 0
+        while limit is None or dispatched < limit:
+            items = self.state.pending_after(cursor, BATCH)
+            if not items:
+                await queue.join()
+                items = self.state.pending_after(cursor, BATCH)
+                if not items:
+                    return
+            for item in items:
+                if limit is not None and dispatched >= limit:
+                    self.log.info("stopping at --limit %d", limit)
+                    return
+                cursor = item.rowid
+                await queue.put(item)
+                dispatched += 1
+
+    async def _worker(self, queue: asyncio.Queue[FrontierItem | None], progress: _Progress) -> None:
+        while True:
+            item = await queue.get()
+            try:
+                if item is None:
+                    return
+                await self._process(item)
+                counters = self.state.counters
+                progress.update(
+                    sum(counters[o] for o in OUTCOMES), counters["discovered"], counters
+                )
+            finally:
+                queue.task_done()
+
+    def _conditional_headers(self, item: FrontierItem) -> tuple[dict[str, str], str | None]:
+        known = self.state.known(item.page_key)
+        if known is None or known.content_sha256 is None:
+            return {}, None
+        headers = {}
+        if known.etag:
+            headers["If-None-Match"] = known.etag
+        if known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return headers, known.content_sha256
+
+    async def _process(self, item: FrontierItem) -> None:
+        url = item.url
+        host = host_of(url)
+        if host not in self.allowed_hosts:
+            self._record(item, FetchRecord("failed", url, error=f"host {host} not allowed"))
+            return
+        robots = await self._robots_for(host)
+        if not robots.allowed(url):
+            self._record(item, FetchRecord("robots_skipped", url, error="disallowed by robots.txt"))
+            return
+        headers, known_sha = self._conditional_headers(item)
+        attempts = Attempts()
+        try:
+            response = await fetch_with_retries(
+                self.fetcher,
+                url,
+                self.settings.retries,
+                headers=headers,
+                check=lambda r: looks_like_comparison(r.iter_chunks()),
+                attempts=attempts,
+                on_response=lambda h, refused: self.politeness.gate(h).note(refused),
+            )
+        except FetchError as exc:
+            self._record(item, self._failure(url, exc, attempts), attempts)
+            return
+        try:
+            record, links = await self._outcome(item, response, known_sha, bool(headers))
+        finally:
+            response.close()
+        record.attempts = attempts.made
+        self._record(item, record, attempts, links)
+
+    @staticmethod
+    def _failure(url: str, exc: FetchError, attempts: Attempts) -> FetchRecord:
+        if isinstance(exc, RetryAfterTooLong):
+            outcome = "deferred"
+        elif isinstance(exc, BlockedPage):
+            outcome = "blocked"
+        elif isinstance(exc, RobotsDisallowed):
+            outcome = "robots_skipped"
+        else:
+            outcome = "failed"
+        wire = exc.response.wire_bytes if isinstance(exc, BlockedPage) else 0
+        return FetchRecord(
+            outcome, url, status=exc.status, attempts=attempts.made, bytes=wire, error=str(exc)
+        )
+
+    async def _outcome(
+        self, item: FrontierItem, response: Response, known_sha: str | None, conditional: bool
+    ) -> tuple[FetchRecord, list[str]]:
+        status = response.status
+        base = FetchRecord(
+            "failed",
+            response.url,
+            status=status,
+            bytes=response.wire_bytes,
+            elapsed_ms=response.elapsed_ms,
+            etag=response.header("etag"),
+            last_modified=response.header("last-modified"),
+        )
+        if status == 304 and conditional:
+            base.outcome = "not_modified"
+            return base, []
+        if status in (404, 410):
+            base.outcome = "gone"
+            return base, []
+        if status != 200:
+            base.error = f"HTTP {status}" + (" (redirect without Location)" if status < 400 else "")
+            return base, []
+        base.content_sha256 = response.sha256
+        links = self._links(item, response)
+        if known_sha is not None and response.sha256 == known_sha:
+            base.outcome = "unchanged"
+            return base, links
+        base.outcome = "changed" if known_sha is not None else "new"
+        assert response.body is not None and response.sha256 is not None
+        ref = await asyncio.get_running_loop().run_in_executor(
+            self._io,
+            lambda: self.archive.write_response(
+                response.url,
+                response.status,
+                response.headers,
+                response.body,  # type: ignore[arg-type]
+                response.size,
+                response.sha256,  # type: ignore[arg-type]
+                reason=response.reason,
+                extra_warc_headers={"WARC-Careers-Page-Key": item.page_key},
+            ),
+        )
+        base.warc_file, base.warc_offset = ref.warc_file, ref.warc_offset
+        return base, links
+
+    def _links(self, item: FrontierItem, response: Response) -> list[str]:
+        if item.depth >= self.settings.site.follow_depth:
+            return []
+        return [
+            url
+            for url in dict.fromkeys(comparison_links(response.read(), response.url))
+            if host_of(url) in self.allowed_hosts
+        ]
+
+    def _record(
+        self,
+        item: FrontierItem,
+        record: FetchRecord,
+        attempts: Attempts | None = None,
+        links: Iterable[str] = (),
+    ) -> None:
+        counts = {record.outcome: 1, "bytes": record.bytes}
+        if record.outcome != "robots_skipped":
+            counts["fetched"] = 1
+        if attempts is not None:
+            counts["retried"] = attempts.retried
+        self.state.record(item, record, counts, links)

@@ -1,0 +1,439 @@
+"""One polite HTTP GET with limits enforced while streaming, and the retry policy around it.
+
+``Fetcher.get`` makes one attempt: it follows at most ``max_redirects`` redirects, only to
+allowed hosts, and streams the body with ``iter_raw``, inflating ``Content-Encoding``
+itself in bounded steps (httpx's decoders inflate a whole chunk at once, so a gzip bomb
+would be in memory before any check ran). Bodies above ``spool_bytes`` go to a temporary
+file. ``fetch_with_retries`` wraps it in tenacity: connection errors, timeouts, 408, 429
+and 5xx are retried with exponential backoff and jitter; ``Retry-After`` pauses the whole
+host and, when longer than the cap, defers the URL instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import hashlib
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+from urllib.parse import urljoin
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from schemas.settings import LimitSettings, RetrySettings
+from scraper.politeness import Politeness
+from scraper.urls import host_of
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+_READ_STEP = 64 * 1024
+_ERROR_BODY_READ = 64 * 1024
+
+
+class FetchError(Exception):
+    """A request that produced no usable response. ``retryable`` ones go round again."""
+
+    retryable = False
+    status: int | None = None
+
+
+class TransientError(FetchError):
+    """Connection error, timeout or a broken stream: worth another attempt."""
+
+    retryable = True
+
+
+class LimitExceeded(FetchError):
+    """The body is larger than allowed (on the wire or once decompressed)."""
+
+
+class RedirectRefused(FetchError):
+    """A redirect to a host that is not allowed, or too many redirects."""
+
+
+class UnsupportedEncoding(FetchError):
+    """A ``Content-Encoding`` we did not ask for and cannot inflate safely."""
+
+
+class RobotsDisallowed(FetchError):
+    """A redirect led to a URL that robots.txt disallows; it was not requested."""
+
+
+class RetryableStatus(FetchError):
+    """408, 429 or 5xx. ``retry_after`` is the server's wish in seconds, if it said one."""
+
+    retryable = True
+
+    def __init__(self, status: int, retry_after: float | None, url: str) -> None:
+        self.status = status
+        self.retry_after = retry_after
+        wait = f", Retry-After {retry_after:g}s" if retry_after is not None else ""
+        super().__init__(f"HTTP {status} from {url}{wait}")
+
+
+class RetryAfterTooLong(FetchError):
+    """The server asked us to wait longer than the cap: defer the URL to a later run."""
+
+    def __init__(self, status: int, seconds: float, cap: float) -> None:
+        self.status = status
+        self.seconds = seconds
+        super().__init__(f"HTTP {status} with Retry-After {seconds:g}s (> cap {cap:g}s): deferred")
+
+
+class BlockedPage(FetchError):
+    """A 200 that is not the page asked for (a block or captcha page)."""
+
+    retryable = True
+
+    def __init__(self, response: Response) -> None:
+        self.status = response.status
+        self.response = response
+        super().__init__(f"HTTP {response.status} from {response.url} is not a comparison page")
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: delta-seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+@dataclass
+class Response:
+    """A final (non-redirect) response. ``body`` holds the decoded bytes for 200s."""
+
+    url: str
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    elapsed_ms: int
+    redirects: int = 0
+    wire_bytes: int = 0
+    size: int = 0
+    sha256: str | None = None
+    body: IO[bytes] | None = field(default=None, repr=False)
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers:
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def read(self) -> bytes:
+        if self.body is None:
+            return b""
+        self.body.seek(0)
+        data = self.body.read()
+        self.body.seek(0)
+        return data
+
+    def iter_chunks(self, size: int = _READ_STEP) -> Iterable[bytes]:
+        if self.body is None:
+            return
+        self.body.seek(0)
+        while chunk := self.body.read(size):
+            yield chunk
+        self.body.seek(0)
+
+    def close(self) -> None:
+        if self.body is not None:
+            self.body.close()
+            self.body = None
+
+
+class Inflater:
+    """Bounded inflation of gzip/deflate: never more than one step of output at a time."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        self.limit = limit
+        self.total = 0
+        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._raw_deflate_fallback = encoding == "deflate"
+        self._d = zlib.decompressobj(wbits)
+        self._started = False
+
+    def _check(self, out: bytes) -> bytes:
+        self.total += len(out)
+        if self.total > self.limit:
+            raise LimitExceeded(f"body inflates beyond {self.limit} bytes (compression bomb?)")
+        return out
+
+    def feed(self, data: bytes) -> Iterable[bytes]:
+        if not self._started and self._raw_deflate_fallback and data:
+            self._started = True
+            # RFC 9110 "deflate" is zlib-wrapped, but some servers send raw deflate.
+            if (data[0] & 0x0F) != 8:
+                self._d = zlib.decompressobj(-zlib.MAX_WBITS)
+        self._started = True
+        try:
+            while data and not self._d.eof:
+                out = self._d.decompress(data, _READ_STEP)
+                if out:
+                    yield self._check(out)
+                data = self._d.unconsumed_tail
+        except zlib.error as exc:
+            raise TransientError(f"corrupt compressed body: {exc}") from exc
+
+    @property
+    def complete(self) -> bool:
+        return self._d.eof
+
+    def finish(self) -> Iterable[bytes]:
+        try:
+            out = self._d.flush(_READ_STEP)
+        except zlib.error as exc:
+            raise TransientError(f"corrupt compressed body: {exc}") from exc
+        if out:
+            yield self._check(out)
+
+
+class Fetcher:
+    """An httpx ``AsyncClient`` with explicit limits, going through the host gates."""
+
+    def __init__(
+        self,
+        limits: LimitSettings,
+        politeness: Politeness,
+        user_agent: str,
+        allowed_hosts: Iterable[str],
+        may_fetch: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.limits = limits
+        self.politeness = politeness
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
+        self.may_fetch = may_fetch
+        pool = politeness.max_in_flight * max(1, len(self.allowed_hosts))
+        self._client = httpx.AsyncClient(
+            headers={
+                "User-Agent": user_agent,
+                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+                "Accept-Encoding": "gzip, deflate",
+            },
+            limits=httpx.Limits(
+                max_connections=pool + 2,
+                max_keepalive_connections=pool,
+                keepalive_expiry=30.0,
+            ),
+            timeout=httpx.Timeout(
+                limits.timeout,
+                connect=min(10.0, limits.timeout),
+                pool=limits.timeout,
+            ),
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def host_allowed(self, url: str) -> bool:
+        return host_of(url) in self.allowed_hosts
+
+    async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
+        """One attempt at ``url``, redirects included. Raises ``FetchError`` subclasses."""
+        started = time.monotonic()
+        redirects = 0
+        current = url
+        while True:
+            if not self.host_allowed(current):
+                raise RedirectRefused(f"redirect to a host that is not allowed: {current}")
+            if redirects and self.may_fetch is not None and not self.may_fetch(current):
+                raise RobotsDisallowed(f"redirect to {current}, which robots.txt disallows")
+            gate = self.politeness.gate(host_of(current))
+            async with gate.slot():
+                response = await self._one(current, headers, started)
+            location = response.header("location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                response.redirects = redirects
+                return response
+            redirects += 1
+            if redirects > self.limits.max_redirects:
+                raise RedirectRefused(f"more than {self.limits.max_redirects} redirects from {url}")
+            current = urljoin(current, location)
+
+    async def _one(self, url: str, headers: dict[str, str] | None, started: float) -> Response:
+        try:
+            async with asyncio.timeout(self.limits.timeout):
+                request = self._client.build_request("GET", url, headers=headers)
+                stream = await self._client.send(request, stream=True)
+                try:
+                    return await self._read(url, stream, started)
+                finally:
+                    await stream.aclose()
+        except TimeoutError as exc:
+            raise TransientError(f"timed out after {self.limits.timeout:g}s: {url}") from exc
+        except httpx.TransportError as exc:
+            raise TransientError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+
+    async def _read(self, url: str, stream: httpx.Response, started: float) -> Response:
+        response = Response(
+            url=url,
+            status=stream.status_code,
+            reason=stream.reason_phrase,
+            headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in stream.headers.raw],
+            elapsed_ms=0,
+        )
+        if response.status != 200:
+            await self._drain(stream)
+        else:
+            await self._read_body(stream, response)
+        response.elapsed_ms = int((time.monotonic() - started) * 1000)
+        return response
+
+    async def _drain(self, stream: httpx.Response) -> None:
+        """Read a small error body so the connection can be reused; drop a big one."""
+        seen = 0
+        async for chunk in stream.aiter_raw():
+            seen += len(chunk)
+            if seen > _ERROR_BODY_READ:
+                break
+
+    async def _read_body(self, stream: httpx.Response, response: Response) -> None:
+        max_body = self.limits.max_body_bytes
+        declared = stream.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > max_body:
+            raise LimitExceeded(f"Content-Length {declared} exceeds the {max_body}-byte limit")
+        encoding = stream.headers.get("content-encoding", "identity").strip().lower()
+        if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
+            raise UnsupportedEncoding(f"unsupported Content-Encoding {encoding!r}")
+        inflater = (
+            Inflater(encoding, self.limits.max_decompressed_bytes)
+            if encoding not in ("identity", "")
+            else None
+        )
+        spool: Any = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_bytes)  # noqa: SIM115
+        digest = hashlib.sha256()
+        size = wire = 0
+        try:
+            async for raw in stream.aiter_raw():
+                wire += len(raw)
+                if wire > max_body:
+                    raise LimitExceeded(f"body exceeds the {max_body}-byte limit")
+                pieces = inflater.feed(raw) if inflater else (raw,)
+                for piece in pieces:
+                    digest.update(piece)
+                    spool.write(piece)
+                    size += len(piece)
+            if inflater is not None:
+                for piece in inflater.finish():
+                    digest.update(piece)
+                    spool.write(piece)
+                    size += len(piece)
+                if size and not inflater.complete:
+                    raise TransientError("compressed body ended early (truncated)")
+            if declared and declared.isdigit() and int(declared) != wire:
+                raise TransientError(f"body truncated: {wire} of {declared} bytes")
+        except httpx.TransportError as exc:
+            spool.close()
+            raise TransientError(f"body interrupted: {type(exc).__name__}: {exc}") from exc
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        response.body = spool
+        response.size = size
+        response.wire_bytes = wire
+        response.sha256 = digest.hexdigest()
+
+
+@dataclass
+class Attempts:
+    """How a URL's fetch went round: attempts made, and which of them were retries."""
+
+    made: int = 0
+    retried: int = 0
+    blocked: int = 0
+
+
+def _backoff(retries: RetrySettings) -> Callable[[RetryCallState], float]:
+    return wait_exponential_jitter(
+        initial=retries.backoff_base,
+        max=retries.backoff_cap,
+        jitter=retries.backoff_base,
+    )
+
+
+async def fetch_with_retries(
+    fetcher: Fetcher,
+    url: str,
+    retries: RetrySettings,
+    headers: dict[str, str] | None = None,
+    check: Callable[[Response], bool] | None = None,
+    attempts: Attempts | None = None,
+    on_response: Callable[[str, bool], None] | None = None,
+) -> Response:
+    """``url`` fetched with the retry policy. ``check(response)`` False on a 200 marks a
+    block page, retried once. ``on_response(host, refused)`` sees every response (the
+    breaker). Raises the last ``FetchError`` when attempts run out; a Retry-After above
+    the cap raises ``RetryAfterTooLong`` at once."""
+    attempts = attempts if attempts is not None else Attempts()
+    host = host_of(url)
+
+    def stop(state: RetryCallState) -> bool:
+        if stop_after_attempt(retries.max_attempts)(state):
+            return True
+        return attempts.blocked >= 2
+
+    async def attempt() -> Response:
+        attempts.made += 1
+        if attempts.made > 1:
+            attempts.retried += 1
+        response = await fetcher.get(url, headers)
+        status = response.status
+        if status in RETRY_STATUSES:
+            wait = parse_retry_after(response.header("retry-after"))
+            if on_response:
+                on_response(host, status == 429)
+            if wait is not None and wait > retries.retry_after_cap:
+                raise RetryAfterTooLong(status, wait, retries.retry_after_cap)
+            if wait is not None:
+                fetcher.politeness.gate(host).pause(wait)
+            raise RetryableStatus(status, wait, response.url)
+        if status == 200 and check is not None and not check(response):
+            attempts.blocked += 1
+            response.close()
+            if on_response:
+                on_response(host, True)
+            raise BlockedPage(response)
+        if on_response:
+            on_response(host, False)
+        return response
+
+    retrying = AsyncRetrying(
+        stop=stop,
+        wait=_backoff(retries),
+        retry=retry_if_exception_type((TransientError, RetryableStatus, BlockedPage)),
+        reraise=True,
+    )
+    async for try_ in retrying:
+        with try_:
+            return await attempt()
+    raise AssertionError("unreachable: tenacity either returns or re-raises")

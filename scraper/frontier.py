@@ -1,0 +1,330 @@
+"""The crawl's state in SQLite: the run, its frontier, each URL's fetch state, the fetch log.
+
+Everything a crawl knows is a row, and every page's result is written in one transaction
+(its ``fetches`` row, its ``url_state``, its frontier row marked done, the links it
+added and the run's counters), so a crawl killed at any moment - SIGKILL included -
+resumes exactly where the last committed page left it: nothing recorded is fetched again
+in that run and nothing is written twice. The frontier is read in rowid order in small
+chunks, never loaded whole.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schemas.database import COUNTERS
+from scraper.urls import page_key
+
+OUTCOMES = (
+    "new",
+    "changed",
+    "unchanged",
+    "not_modified",
+    "failed",
+    "gone",
+    "blocked",
+    "deferred",
+    "robots_skipped",
+)
+LOADABLE = ("new", "changed")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """``20261125T201500Z-ab12``: sortable by start time, unique with the random tail."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+@dataclass(frozen=True)
+class FrontierItem:
+    rowid: int
+    page_key: str
+    url: str
+    depth: int
+
+
+@dataclass(frozen=True)
+class Known:
+    """What an earlier run stored about a URL, for conditional requests and change checks."""
+
+    etag: str | None
+    last_modified: str | None
+    content_sha256: str | None
+
+
+@dataclass
+class FetchRecord:
+    """One ``fetches`` row, before it is written."""
+
+    outcome: str
+    url: str
+    status: int | None = None
+    attempts: int = 0
+    bytes: int = 0
+    elapsed_ms: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_sha256: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    error: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"unknown outcome {self.outcome!r}")
+
+
+class CrawlState:
+    """The crawl tables of one database, for one run at a time."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.run_id: str | None = None
+        self.counters: dict[str, int] = dict.fromkeys(COUNTERS, 0)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        saved = dict(self.counters)
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            self.counters = saved
+            raise
+        self.conn.execute("COMMIT")
+
+    def resumable(self) -> tuple[str, int] | None:
+        """``(run_id, pending)`` of the latest run when it did not complete."""
+        row = self.conn.execute(
+            "SELECT run_id, complete FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        if row is None or row["complete"]:
+            return None
+        return row["run_id"], self.pending_count(row["run_id"])
+
+    def pending_count(self, run_id: str | None = None) -> int:
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM frontier WHERE run_id = ? AND state = 'pending'",
+                (run_id or self.run_id,),
+            ).fetchone()[0]
+        )
+
+    def open_run(
+        self, *, fresh: bool, command: str, base_url: str
+    ) -> tuple[str, tuple[str, int] | None]:
+        """Resume the latest unfinished run unless ``fresh``; else start a new one.
+        Returns ``(run_id, (resumed run_id, pending) or None)``."""
+        previous = self.resumable()
+        if previous is not None and not fresh:
+            self.run_id = previous[0]
+            row = self.conn.execute(
+                "SELECT * FROM runs WHERE run_id = ?", (self.run_id,)
+            ).fetchone()
+            self.counters = {name: int(row[name]) for name in COUNTERS}
+            with self.transaction() as conn:
+                conn.execute(
+                    "UPDATE runs SET finished_at = NULL, exit_code = NULL WHERE run_id = ?",
+                    (self.run_id,),
+                )
+            return self.run_id, previous
+        last = self.conn.execute(
+            "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+        ).fetchone()
+        self.run_id = new_run_id()
+        self.counters = dict.fromkeys(COUNTERS, 0)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO runs (run_id, command, base_url, started_at) VALUES (?, ?, ?, ?)",
+                (self.run_id, command, base_url, utc_now()),
+            )
+            if last is not None:
+                self._carry_over_deferred(conn, last["run_id"])
+        return self.run_id, None
+
+    def _carry_over_deferred(self, conn: sqlite3.Connection, previous: str) -> None:
+        """URLs the previous run deferred (Retry-After above the cap) come first now."""
+        now = utc_now()
+        cur = conn.execute(
+            "INSERT OR IGNORE INTO frontier "
+            "(run_id, page_key, url, source, depth, discovered_at, updated_at) "
+            "SELECT ?, page_key, url, 'deferred', depth, ?, ? FROM frontier "
+            "WHERE run_id = ? AND state = 'deferred' ORDER BY rowid",
+            (self.run_id, now, now, previous),
+        )
+        self._bump(conn, {"discovered": max(cur.rowcount, 0)})
+
+    def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
+        """Add ``(url, source, depth)`` entries not yet in this run's frontier, in one
+        transaction; return how many were new."""
+        rows = self._rows(entries)
+        if not rows:
+            return 0
+        with self.transaction() as conn:
+            added = self._insert(conn, rows)
+            self._bump(conn, {"discovered": added})
+        return added
+
+    def _rows(self, entries: Iterable[tuple[str, str, int]]) -> list[tuple[object, ...]]:
+        now = utc_now()
+        return [
+            (self.run_id, page_key(url), url, source, depth, now, now)
+            for url, source, depth in entries
+        ]
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> int:
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT OR IGNORE INTO frontier "
+            "(run_id, page_key, url, source, depth, discovered_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return conn.total_changes - before
+
+    def pending_after(self, rowid: int, limit: int = 256) -> list[FrontierItem]:
+        """The next chunk of pending URLs after ``rowid``, in discovery order."""
+        rows = self.conn.execute(
+            "SELECT rowid, page_key, url, depth FROM frontier "
+            "WHERE run_id = ? AND state = 'pending' AND rowid > ? ORDER BY rowid LIMIT ?",
+            (self.run_id, rowid, limit),
+        ).fetchall()
+        return [FrontierItem(r["rowid"], r["page_key"], r["url"], r["depth"]) for r in rows]
+
+    def known(self, key: str) -> Known | None:
+        row = self.conn.execute(
+            "SELECT etag, last_modified, content_sha256 FROM url_state WHERE page_key = ?",
+            (key,),
+        ).fetchone()
+        return Known(row["etag"], row["last_modified"], row["content_sha256"]) if row else None
+
+    def record(
+        self,
+        item: FrontierItem,
+        fetch: FetchRecord,
+        counts: dict[str, int],
+        links: Iterable[str] = (),
+    ) -> None:
+        """Write one page's result and everything that follows from it, atomically."""
+        now = utc_now()
+        link_rows = self._rows((url, "link", item.depth + 1) for url in links)
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, "
+                "attempts, bytes, elapsed_ms, etag, last_modified, content_sha256, warc_file, "
+                "warc_offset, error, load_state) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.run_id,
+                    item.page_key,
+                    fetch.url,
+                    now,
+                    fetch.outcome,
+                    fetch.status,
+                    fetch.attempts,
+                    fetch.bytes,
+                    fetch.elapsed_ms,
+                    fetch.etag,
+                    fetch.last_modified,
+                    fetch.content_sha256,
+                    fetch.warc_file,
+                    fetch.warc_offset,
+                    fetch.error,
+                    "pending" if fetch.outcome in LOADABLE else None,
+                ),
+            )
+            self._update_url_state(conn, item.page_key, fetch, now)
+            conn.execute(
+                "UPDATE frontier SET state = ?, updated_at = ? WHERE run_id = ? AND page_key = ?",
+                (
+                    "deferred" if fetch.outcome == "deferred" else "done",
+                    now,
+                    self.run_id,
+                    item.page_key,
+                ),
+            )
+            added = self._insert(conn, link_rows) if link_rows else 0
+            self._bump(conn, {**counts, "discovered": counts.get("discovered", 0) + added})
+
+    @staticmethod
+    def _update_url_state(conn: sqlite3.Connection, key: str, fetch: FetchRecord, now: str) -> None:
+        """A body (new/changed/unchanged) replaces the validators and hash; a 304 keeps
+        them unless it sent new ones; other outcomes only note the status."""
+        if fetch.outcome in ("robots_skipped", "deferred"):
+            return
+        if fetch.outcome in ("new", "changed", "unchanged"):
+            mode = "body"
+        elif fetch.outcome == "not_modified":
+            mode = "not_modified"
+        else:
+            mode = "other"
+        conn.execute(
+            """
+            INSERT INTO url_state (page_key, url, etag, last_modified, content_sha256,
+                last_status, first_seen_at, last_seen_at, last_fetched_at, gone_at)
+            VALUES (:key, :url, :etag, :lm, :sha, :status, :now, :now, :now, :gone)
+            ON CONFLICT (page_key) DO UPDATE SET
+                url = excluded.url,
+                last_status = excluded.last_status,
+                last_fetched_at = excluded.last_fetched_at,
+                etag = CASE :mode WHEN 'body' THEN excluded.etag
+                    WHEN 'not_modified' THEN coalesce(excluded.etag, url_state.etag)
+                    ELSE url_state.etag END,
+                last_modified = CASE :mode WHEN 'body' THEN excluded.last_modified
+                    WHEN 'not_modified' THEN coalesce(excluded.last_modified,
+                                                      url_state.last_modified)
+                    ELSE url_state.last_modified END,
+                content_sha256 = CASE :mode WHEN 'body' THEN excluded.content_sha256
+                    ELSE url_state.content_sha256 END,
+                last_seen_at = CASE WHEN :mode = 'other' THEN url_state.last_seen_at
+                    ELSE excluded.last_seen_at END,
+                gone_at = CASE WHEN :gone IS NOT NULL THEN coalesce(url_state.gone_at, :gone)
+                    WHEN :mode = 'other' THEN url_state.gone_at ELSE NULL END
+            """,
+            {
+                "key": key,
+                "url": fetch.url,
+                "etag": fetch.etag if mode != "other" else None,
+                "lm": fetch.last_modified if mode != "other" else None,
+                "sha": fetch.content_sha256 if mode == "body" else None,
+                "status": fetch.status,
+                "now": now,
+                "gone": now if fetch.outcome == "gone" else None,
+                "mode": mode,
+            },
+        )
+
+    def _bump(self, conn: sqlite3.Connection, counts: dict[str, int]) -> None:
+        changed = {k: v for k, v in counts.items() if v}
+        if not changed:
+            return
+        for name, value in changed.items():
+            self.counters[name] += value
+        sets = ", ".join(f"{name} = ?" for name in changed)
+        conn.execute(
+            f"UPDATE runs SET {sets} WHERE run_id = ?",
+            (*(self.counters[name] for name in changed), self.run_id),
+        )
+
+    def finish(self, *, complete: bool, exit_code: int | None) -> None:
+        """Mark the run complete or not; with ``exit_code`` also finish it."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE runs SET complete = ? WHERE run_id = ?", (int(complete), self.run_id)
+            )
+            if exit_code is not None:
+                conn.execute(
+                    "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?",
+                    (utc_now(), exit_code, self.run_id),
+                )

@@ -1,0 +1,102 @@
+"""Politeness per host: a cap on requests in flight, a minimum interval between request
+starts, a host-wide pause (``Retry-After``), and a breaker on repeated blocks or 429s.
+
+A "host" is ``host[:port]`` (``scraper.urls.host_of``). Every request to a host, retries
+and redirect hops included, goes through ``HostGate.slot()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+
+class BreakerTripped(RuntimeError):
+    """A host answered too many blocks or 429s in a row; the run must stop."""
+
+    def __init__(self, host: str, count: int) -> None:
+        self.host = host
+        self.count = count
+        super().__init__(
+            f"stopping: {host} answered {count} block pages or 429s in a row "
+            "(the site is refusing us; try again later or lower --rate/--max-in-flight)"
+        )
+
+
+@dataclass
+class HostGate:
+    """The politeness state of one host."""
+
+    host: str
+    max_in_flight: int
+    interval: float
+    breaker_threshold: int
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    bad_in_a_row: int = 0
+    pause_until: float = 0.0
+    _next_start: float = 0.0
+    _sem: asyncio.Semaphore = field(init=False)
+    _turn: asyncio.Lock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._sem = asyncio.Semaphore(self.max_in_flight)
+        self._turn = asyncio.Lock()
+
+    def slow_down_to(self, interval: float) -> None:
+        """Use ``interval`` between starts when it is stricter (e.g. robots.txt Crawl-delay)."""
+        self.interval = max(self.interval, interval)
+
+    def pause(self, seconds: float) -> None:
+        """Start no request to this host for ``seconds`` (from now)."""
+        self.pause_until = max(self.pause_until, time.monotonic() + seconds)
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one of the host's in-flight places; entered only when the interval since
+        the previous start has passed and no pause is in force."""
+        async with self._sem:
+            async with self._turn:
+                while True:
+                    now = time.monotonic()
+                    ready = max(self._next_start, self.pause_until)
+                    if ready <= now:
+                        break
+                    await asyncio.sleep(ready - now)
+                self._next_start = now + self.interval
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+            try:
+                yield
+            finally:
+                self.in_flight -= 1
+
+    def note(self, refused: bool) -> None:
+        """Count a response: ``refused`` (a block page or a 429) extends the streak,
+        anything else ends it. Raise ``BreakerTripped`` at the threshold."""
+        if not refused:
+            self.bad_in_a_row = 0
+            return
+        self.bad_in_a_row += 1
+        if self.bad_in_a_row >= self.breaker_threshold:
+            raise BreakerTripped(self.host, self.bad_in_a_row)
+
+
+class Politeness:
+    """The gates of every host seen in a crawl, created on first use."""
+
+    def __init__(self, max_in_flight: int, rate: float, breaker_threshold: int) -> None:
+        self.max_in_flight = max_in_flight
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.breaker_threshold = breaker_threshold
+        self._gates: dict[str, HostGate] = {}
+
+    def gate(self, host: str) -> HostGate:
+        gate = self._gates.get(host)
+        if gate is None:
+            gate = HostGate(host, self.max_in_flight, self.interval, self.breaker_threshold)
+            self._gates[host] = gate
+        return gate
