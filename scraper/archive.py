@@ -162,6 +162,11 @@ class WarcArchive:
             self._open_next()
         assert self._fh is not None and self._writer is not None and self._name is not None
         stream: IO[bytes] = io.BytesIO(body) if isinstance(body, bytes | bytearray) else body
+        start = stream.tell()
+        available = stream.seek(0, io.SEEK_END) - start
+        stream.seek(start)
+        if available != length:
+            raise ArchiveError(f"body of {url} has {available} bytes from here, not {length}")
         when = (fetched_at or datetime.now(UTC)).astimezone(UTC)
         warc_headers = {
             "WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),

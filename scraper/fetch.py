@@ -153,9 +153,11 @@ class Response:
         if self.body is None:
             return
         self.body.seek(0)
-        while chunk := self.body.read(size):
-            yield chunk
-        self.body.seek(0)
+        try:
+            while chunk := self.body.read(size):
+                yield chunk
+        finally:
+            self.body.seek(0)
 
     def close(self) -> None:
         if self.body is not None:

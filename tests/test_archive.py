@@ -97,3 +97,12 @@ def test_bad_references_raise_archive_error(tmp_path: Path) -> None:
         read_body(tmp_path, "missing.warc.gz", 0)
     with pytest.raises(ArchiveError):
         read_body(tmp_path, "../outside.warc.gz", 0)
+
+
+def test_a_body_shorter_than_its_length_is_refused(tmp_path: Path) -> None:
+    import io
+
+    stream = io.BytesIO(b"0123456789")
+    stream.seek(6)  # a caller that left the file mid-way
+    with WarcArchive(tmp_path, prefix="run") as archive, pytest.raises(ArchiveError):
+        archive.write_response("http://h/1", 200, [], stream, 10, hashlib.sha256(b"").hexdigest())
