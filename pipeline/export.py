@@ -1,6 +1,6 @@
 """CSV (and, with pyarrow, Parquet) exports: one file per table and view.
 
-UTF-8 with a header row, columns in schema order, rows in key order, ISO 8601 UTC
+UTF-8 with a header row, CRLF line ends (RFC 4180: cells holding CR or LF are quoted), columns in schema order, rows in key order, ISO 8601 UTC
 timestamps as stored, empty cells for NULL. Text cells that a spreadsheet would
 execute (leading ``=``, ``+``, ``-``, ``@``, tab, CR or NUL) get a leading ``'``;
 numbers are never touched, because the decision is made per cell on the value's type,
@@ -80,11 +80,11 @@ def write_csv(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Pat
     tmp = _temporary(path)
     try:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
-            pd.DataFrame(columns=columns).to_csv(fh, index=False, lineterminator="\n")
+            pd.DataFrame(columns=columns).to_csv(fh, index=False, lineterminator="\r\n")
             for rows in chunks:
                 frame = pd.DataFrame(rows, columns=columns, dtype=object)
                 frame = frame.apply(lambda col: col.map(neutralize))
-                frame.to_csv(fh, index=False, header=False, lineterminator="\n")
+                frame.to_csv(fh, index=False, header=False, lineterminator="\r\n")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -1,0 +1,127 @@
+"""CSV export: every table and view, stable columns, NULL as empty, formulas neutralized."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_load_support import _databases_stay_clean, pages  # noqa: F401
+
+from pipeline.export import export_all, neutralize, parquet_available
+from pipeline.load import load_records
+from schemas.database import connect
+
+HOSTILE = {
+    "best_paying_company": '=HYPERLINK("http://evil.example","click")',
+    "highest_paying_city": "+1 555 0100",
+    "highest_paying_state": "-Idaho",
+    "best_paying_industry": "@SUM(A1:A9)",
+    "most_common_major": "\tTabbed",
+    "most_common_college": "\rCarriage",
+    "description": "\0nul first",
+}
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture
+def exported(tmp_path: Path) -> tuple[Path, Path, list]:
+    generated = pages(range(5))
+    records = [p.expected.model_copy(deep=True) for p in generated]
+    for name, value in HOSTILE.items():
+        setattr(records[0].sides.a, name, value)
+    records[0].role_a.title = "=cmd|' /C calc'!A0"
+    records[0].role_a.slug = "formula-role"
+    records[1].sides.b.growth_rate_pct = -3.5
+    records[1].sides.b.job_satisfaction = None
+    db = tmp_path / "careers.db"
+    conn = connect(db)
+    load_records(conn, records, fetched_at="2026-11-01T00:00:00Z")
+    conn.close()
+    out = tmp_path / "csv"
+    export_all(db, out)
+    return db, out, records
+
+
+def test_every_table_and_view_is_exported_with_its_columns_in_order(exported) -> None:
+    db, out, _ = exported
+    conn = sqlite3.connect(db)
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    assert {"role_latest", "comparison_wide", "role_history", "fetches", "roles"} <= set(names)
+    assert sorted(p.stem for p in out.glob("*.csv")) == sorted(names)
+    assert not list(out.glob(".*")), "no temporary files left behind"
+    for name in names:
+        columns = [d[0] for d in conn.execute(f'SELECT * FROM "{name}" LIMIT 0').description]
+        with (out / f"{name}.csv").open(encoding="utf-8") as fh:
+            assert next(csv.reader(fh)) == columns
+        rows = read_csv(out / f"{name}.csv")
+        assert len(rows) == conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+
+
+def test_formula_cells_are_neutralized_in_csv_and_raw_in_the_database(exported) -> None:
+    db, out, records = exported
+    conn = sqlite3.connect(db)
+    slug = records[0].role_a.slug
+    raw = conn.execute(
+        f"SELECT {', '.join(HOSTILE)} FROM role_observations WHERE role_slug = ?", (slug,)
+    ).fetchone()
+    assert dict(zip(HOSTILE, raw, strict=True)) == HOSTILE
+    row = next(r for r in read_csv(out / "role_observations.csv") if r["role_slug"] == slug)
+    for name, value in HOSTILE.items():
+        assert row[name] == "'" + value, name
+    latest = next(r for r in read_csv(out / "role_latest.csv") if r["role_slug"] == slug)
+    assert latest["best_paying_company"] == "'" + HOSTILE["best_paying_company"]
+    title = next(r for r in read_csv(out / "roles.csv") if r["role_slug"] == slug)["title"]
+    assert title == "'=cmd|' /C calc'!A0"
+    assert conn.execute("SELECT title FROM roles WHERE role_slug = ?", (slug,)).fetchone()[0] == (
+        "=cmd|' /C calc'!A0"
+    )
+
+
+def test_numbers_are_untouched_and_null_is_empty(exported) -> None:
+    _, out, records = exported
+    side = records[1].sides.b
+    slug = records[1].role_b.slug
+    row = next(r for r in read_csv(out / "role_observations.csv") if r["role_slug"] == slug)
+    assert row["growth_rate_pct"] == "-3.5"
+    assert row["job_satisfaction"] == ""
+    assert row["yearly_salary_usd"] == str(side.yearly_salary_usd)
+    assert row["fetched_at"] == "2026-11-01T00:00:00Z"
+
+
+def test_neutralize_only_touches_text() -> None:
+    assert neutralize(-3) == -3
+    assert neutralize(-3.5) == -3.5
+    assert neutralize(None) is None
+    assert neutralize("-") == "'-"
+    assert neutralize("Plain") == "Plain"
+    assert neutralize("") == ""
+
+
+def test_export_replaces_files_whole(exported) -> None:
+    db, out, _ = exported
+    before = (out / "roles.csv").stat().st_ino
+    export_all(db, out)
+    assert (out / "roles.csv").stat().st_ino != before, "a new file renamed into place"
+
+
+@pytest.mark.skipif(not parquet_available(), reason="pyarrow (extra 'parquet') not installed")
+def test_parquet_beside_the_csv(exported) -> None:
+    import pyarrow.parquet as pq
+
+    _, out, records = exported
+    table = pq.read_table(out / "role_observations.parquet").to_pylist()
+    slug = records[0].role_a.slug
+    row = next(r for r in table if r["role_slug"] == slug)
+    assert row["best_paying_company"] == HOSTILE["best_paying_company"]
