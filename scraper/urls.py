@@ -68,11 +68,13 @@ def normalize_url(url: str, base: str | None = None) -> str:
         url = urljoin(base, url.strip())
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = _bracketed(parts.hostname or "")
     port = parts.port
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         host = f"{host}:{port}"
     path = parts.path or "/"
+    if "/." in path:
+        path = urlsplit(urljoin("http://h/", path)).path
     query = parts.query
     slugs = comparison_slugs(path)
     if slugs:
@@ -85,5 +87,11 @@ def normalize_url(url: str, base: str | None = None) -> str:
 def host_of(url: str) -> str:
     """``host[:port]`` of an absolute URL, lower-cased, the unit politeness is kept per."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = _bracketed(parts.hostname or "")
     return f"{host}:{parts.port}" if parts.port else host
+
+
+def _bracketed(hostname: str) -> str:
+    """Lower-cased host, IPv6 literals back in the brackets ``urlsplit`` strips."""
+    hostname = hostname.lower()
+    return f"[{hostname}]" if ":" in hostname else hostname
