@@ -1,0 +1,324 @@
+"""``parse_page`` on the real seed page, generated pages in every markup variant, and broken
+pages; ``careers parse`` and ``careers schema`` on the command line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from demosite.generator import SIZES, VARIANTS, generate_page
+from pipeline.cli import cli
+from schemas.jsonschema import SCHEMA_PATH, comparison_schema_text
+from scraper.intro import Roles, read_intro, split_list
+from scraper.parse import PARSER_VERSION, ParseError, parse_page
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def differences(want, got, path="") -> list[str]:
+    """Paths where ``got`` differs from ``want``; numbers compare as numbers."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        keys = list(want) + [k for k in got if k not in want]
+        return [d for k in keys for d in differences(want.get(k), got.get(k), f"{path}.{k}")]
+    numbers = (int, float)
+    if isinstance(want, numbers) and isinstance(got, numbers) and not isinstance(want, bool):
+        return [] if abs(want - got) < 1e-9 else [f"{path}: want {want!r}, got {got!r}"]
+    return [] if want == got else [f"{path}: want {want!r}, got {got!r}"]
+
+
+def as_json(record) -> dict:
+    return record.model_dump(mode="json")
+
+
+def test_seed_page_gives_the_expected_record_field_by_field(seed_html, seed_expected):
+    got = as_json(parse_page(seed_html, seed_expected["url"]))
+    assert got["parser_version"] == PARSER_VERSION
+    assert got["warnings"] == []
+    for side in ("a", "b"):
+        for name in seed_expected["sides"][side]:
+            want = seed_expected["sides"][side][name]
+            assert differences(want, got["sides"][side][name], f"{side}.{name}") == []
+    rest = {k: v for k, v in seed_expected.items() if k != "sides"}
+    assert differences(rest, {k: got[k] for k in rest}) == []
+
+
+def test_seed_page_without_url_takes_the_canonical_link(seed_html, seed_expected):
+    record = parse_page(seed_html)
+    assert record.url == seed_expected["url"]
+    assert record.role_a.slug == "customer-service-operations-manager"
+
+
+def test_slugs_come_from_the_url_else_from_the_titles(seed_html):
+    record = parse_page(seed_html, "http://127.0.0.1:8765/x-jobs/x-vs-y-differences/")
+    assert (record.role_a.slug, record.role_b.slug) == ("x", "y")
+    no_canonical = seed_html.replace('rel="canonical"', 'rel="alternate"')
+    record = parse_page(no_canonical, "file:///tmp/page.html")
+    assert record.url == "file:///tmp/page.html"
+    assert record.role_a.slug == "customer-service-operations-manager"
+
+
+def test_the_seed_in_other_markup_gives_the_same_record(seed_html):
+    """No <thead>, <th> labels, values in span/strong/a/b/em, entities and &nbsp;, parts
+    split by <br> and <li> and spaces, wrapper divs, an <h3> heading, sections reordered."""
+    variant = parse_page(fixture("seed-variant.html"))
+    assert variant.warnings == []
+    assert as_json(variant) == as_json(parse_page(seed_html))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("size", SIZES)
+def test_generated_pages_parse_to_their_expected_records(variant, size):
+    count = 40 if size == "small" else 4
+    for index in range(count):
+        page = generate_page(11, index, variant=variant, size=size)
+        got = as_json(parse_page(page.html, page.expected.url))
+        want = as_json(page.expected)
+        want["parser_version"] = PARSER_VERSION
+        assert differences(want, got) == [], f"page {index}"
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("truncated.html", "truncated"),
+        ("no-tables.html", "no_tables"),
+        ("block-page.html", "not_a_comparison"),
+    ],
+)
+def test_pages_that_cannot_give_a_record_raise_a_typed_error(name, kind):
+    with pytest.raises(ParseError) as caught:
+        parse_page(fixture(name))
+    assert caught.value.kind == kind
+    assert caught.value.message
+
+
+def test_empty_document_is_truncated():
+    with pytest.raises(ParseError) as caught:
+        parse_page("")
+    assert caught.value.kind == "truncated"
+
+
+def test_unknown_row_is_a_warning_and_the_rest_still_parses(seed_html):
+    record = parse_page(fixture("unknown-row.html"))
+    assert [w.model_dump() for w in record.warnings] == [
+        {
+            "kind": "unknown_row",
+            "table": "overview",
+            "row": "Remote work share",
+            "side": None,
+            "raw": "31% | 44%",
+            "message": "row 'Remote work share' is not a known overview row",
+        }
+    ]
+    assert record.sides == parse_page(seed_html).sides
+
+
+def test_unparseable_value_is_null_with_a_warning():
+    record = parse_page(fixture("unparseable-value.html"))
+    assert record.sides.b.yearly_salary_usd is None
+    assert record.sides.a.yearly_salary_usd == 69350
+    (warning,) = record.warnings
+    assert (warning.kind, warning.table, warning.row, warning.side, warning.raw) == (
+        "unparsed_value",
+        "overview",
+        "Yearly salary",
+        "b",
+        "about ninety grand",
+    )
+
+
+def test_missing_section_is_a_warning_and_its_fields_are_null(seed_html):
+    start = seed_html.index('<section class="bg-white z-p-20 z-mb-24" id="demographics">')
+    end = seed_html.index("</section>", start) + len("</section>")
+    record = parse_page(seed_html[:start] + seed_html[end:])
+    assert [(w.kind, w.table) for w in record.warnings] == [("missing_section", "demographics")]
+    assert record.sides.a.gender_pct is None and record.sides.a.race_pct is None
+    assert record.sides.a.lgbt_pct is None
+    assert record.sides.a.average_age == 44  # the overview shows it too
+
+
+def test_missing_row_is_a_warning(seed_html):
+    page = seed_html.replace(
+        '<tr><td class="table_data__v1UoX">Best paying industry</td>'
+        '<td class="table_data__v1UoX">Finance</td><td class="table_data__v1UoX">Finance</td></tr>',
+        "",
+    )
+    record = parse_page(page)
+    assert [(w.kind, w.table, w.row) for w in record.warnings] == [
+        ("missing_row", "salary", "best paying industry")
+    ]
+    assert record.sides.a.best_paying_industry is None
+
+
+def test_a_field_in_two_tables_takes_the_later_value_and_warns_when_they_disagree(seed_html):
+    overview, education = seed_html.split('id="education"')
+    page = (
+        overview
+        + 'id="education"'
+        + education.replace("Bachelor's Degree, 56%", "Master's Degree, 30%", 1)
+    )
+    record = parse_page(page)
+    assert record.sides.a.most_common_degree == "Master's Degree"
+    assert record.sides.a.most_common_degree_pct == 30
+    assert sorted((w.kind, w.table, w.side) for w in record.warnings) == [
+        ("conflict", "education", "a"),
+        ("conflict", "education", "a"),
+    ]
+
+
+def test_a_table_with_its_columns_swapped_is_read_by_title(seed_html):
+    start = seed_html.index('id="salary"')
+    end = seed_html.index("</table>", start)
+    table = seed_html[start:end]
+    swapped = (
+        table.replace("Customer Service/Operations Manager", "@A@")
+        .replace("Operations Project Manager", "Customer Service/Operations Manager")
+        .replace("@A@", "Operations Project Manager")
+    )
+    for a, b in (
+        ("$69,350", "$90,352"),
+        ("Bay Shore, NY", "San Francisco, CA"),
+        ("New Jersey", "Connecticut"),
+        ("Xerox", "Meta"),
+        ("Between $48,000 And $98,000", "Between $66,000 And $122,000"),
+    ):
+        swapped = swapped.replace(a, "@X@").replace(b, a).replace("@X@", b)
+    record = parse_page(seed_html[:start] + swapped + seed_html[end:])
+    assert record.warnings == []
+    assert record.sides == parse_page(seed_html).sides
+
+
+def test_intro_time_to_become_each_role_apart_matched_by_title():
+    roles = Roles("Registered Nurse (RN)", "Barista")
+    facts = read_intro(
+        [
+            "While it typically takes 1-3 months to become a barista, becoming a registered "
+            "nurse (rn) takes usually requires 2-4 years. Additionally, registered nurses (rn) "
+            "have an average salary of $80.1K, which is higher than the $28,000 average annual "
+            "salary of a barista."
+        ],
+        roles,
+    )
+    assert facts.months_to_become == {"b": (1, 3), "a": (24, 48)}
+    assert facts.higher_paid == "a"
+    assert facts.problems == []
+
+
+def test_intro_skills_sentences_in_either_phrasing_and_order():
+    roles = Roles("Project Manager", "Operations Project Manager")
+    facts = read_intro(
+        [
+            "The most important skills for an operations project manager are project "
+            "management, research and development, and risk management. The top three skills "
+            "for a project manager include ISO 9001, Node.js and logistics."
+        ],
+        roles,
+    )
+    assert facts.top_skills == {
+        "b": ["project management", "research and development", "risk management"],
+        "a": ["ISO 9001", "Node.js", "logistics"],
+    }
+
+
+def test_split_list():
+    assert split_list("customer satisfaction, ISO and logistics") == [
+        "customer satisfaction",
+        "ISO",
+        "logistics",
+    ]
+    assert split_list("a, b, and c") == ["a", "b", "c"]
+    assert split_list("research and development and sales") == ["research and development", "sales"]
+
+
+def test_schema_file_is_current():
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == comparison_schema_text(), (
+        "schemas/comparison.schema.json is stale: run `careers schema`"
+    )
+
+
+def test_schema_command_checks_and_writes(tmp_path):
+    target = tmp_path / "schema.json"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["schema", "--check", "--output", str(target)]).exit_code == 1
+    assert runner.invoke(cli, ["schema", "--output", str(target)]).exit_code == 0
+    assert target.read_text(encoding="utf-8") == comparison_schema_text()
+    assert runner.invoke(cli, ["schema", "--check", "--output", str(target)]).exit_code == 0
+
+
+# --- careers parse ---------------------------------------------------------------------------
+
+
+def test_cli_prints_one_json_line_per_page(seed_expected, tmp_path):
+    page = generate_page(11, 5, size="small")
+    other = tmp_path / "other.html"
+    other.write_text(page.html, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["parse", str(FIXTURES / "seed-page.html"), str(other)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert list(first) == [
+        "url",
+        "role_a",
+        "role_b",
+        "higher_paid",
+        "parser_version",
+        "sides",
+        "warnings",
+    ]
+    assert (
+        differences({k: v for k, v in seed_expected.items()}, {k: first[k] for k in seed_expected})
+        == []
+    )
+    assert second["url"] == page.expected.url
+
+
+def test_cli_reports_each_failed_file_on_stderr_and_exits_1(tmp_path):
+    result = CliRunner().invoke(
+        cli,
+        [
+            "parse",
+            str(FIXTURES / "block-page.html"),
+            str(FIXTURES / "seed-page.html"),
+            str(FIXTURES / "truncated.html"),
+            str(tmp_path / "missing.html"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert len(result.stdout.splitlines()) == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == 3
+    assert "block-page.html" in errors[0] and "not_a_comparison" in errors[0]
+    assert "truncated.html" in errors[1] and "truncated" in errors[1]
+    assert "missing.html" in errors[2]
+
+
+def test_cli_url_needs_a_single_file():
+    seed = str(FIXTURES / "seed-page.html")
+    result = CliRunner().invoke(cli, ["parse", seed, seed, "--url", "https://example.com/"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+
+
+def test_cli_reads_standard_input_and_stdout_is_json_lines_only(seed_expected):
+    """A real process: nothing but the record reaches standard output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "parse", "-", "--url", seed_expected["url"]],
+        input=fixture("seed-page.html").encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.decode().splitlines()
+    assert len(lines) == 1
+    record = json.loads(lines[0])
+    assert differences(seed_expected["sides"], record["sides"]) == []
