@@ -1,0 +1,119 @@
+"""The schema: documented in full by the Datasette metadata, migrated in place, never
+silently rebuilt."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from test_load_support import _databases_stay_clean, pages  # noqa: F401
+
+from pipeline.load import load_records
+from schemas.database import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, connect, user_version
+
+METADATA = Path(__file__).resolve().parent.parent / "schemas" / "metadata.json"
+
+
+def columns_of(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    names = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+        "AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return {n[0]: [r[1] for r in conn.execute(f'PRAGMA table_info("{n[0]}")')] for n in names}
+
+
+def test_metadata_documents_every_table_view_and_column() -> None:
+    meta = json.loads(METADATA.read_text(encoding="utf-8"))
+    documented = meta["databases"]["careers"]["tables"]
+    actual = columns_of(connect(":memory:"))
+    assert set(documented) == set(actual)
+    for name, columns in actual.items():
+        assert documented[name]["description"].strip(), name
+        assert list(documented[name]["columns"]) == columns, name
+        assert all(d.strip() for d in documented[name]["columns"].values()), name
+
+
+@pytest.mark.parametrize(
+    ("suffix", "unit"),
+    [("_usd", "$/"), ("_pct", "[%]"), ("months_to_become_min", "[months]"), ("_at", "ISO 8601")],
+)
+def test_metadata_states_units(suffix: str, unit: str) -> None:
+    meta = json.loads(METADATA.read_text(encoding="utf-8"))
+    checked = 0
+    for table in meta["databases"]["careers"]["tables"].values():
+        for column, description in table["columns"].items():
+            if column.endswith(suffix):
+                assert unit in description, (column, description)
+                checked += 1
+    assert checked
+    hourly = meta["databases"]["careers"]["tables"]["role_latest"]["columns"]["hourly_rate_usd"]
+    assert "[$/hour]" in hourly
+
+
+def test_a_fresh_database_is_current_and_clean(tmp_path: Path) -> None:
+    conn = connect(tmp_path / "careers.db")
+    assert user_version(conn) == SCHEMA_VERSION == len(MIGRATIONS)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    conn.close()
+    assert user_version(connect(tmp_path / "careers.db")) == SCHEMA_VERSION
+
+
+def _version_1_database(path: Path) -> None:
+    """A database as careers-etl with schema version 1 left it, holding loaded rows."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.executescript("BEGIN;" + MIGRATIONS[0] + "PRAGMA user_version = 1; COMMIT;")
+    conn.execute(
+        "INSERT INTO runs (run_id, command, started_at) VALUES ('old', 'crawl', '2026-10-01T00:00:00Z')"
+    )
+    conn.execute("INSERT INTO roles VALUES ('nurse', 'Nurse'), ('doctor', 'Doctor')")
+    conn.execute(
+        "INSERT INTO comparisons (comparison_id, role_a_slug, role_b_slug, page_key, url, "
+        "first_seen_at, last_seen_at, last_changed_at) VALUES (1, 'nurse', 'doctor', "
+        "'/nurse-jobs/nurse-vs-doctor-differences/', 'https://www.zippia.com/nurse-jobs/"
+        "nurse-vs-doctor-differences/', '2026-10-01T00:00:00Z', '2026-10-01T00:00:00Z', "
+        "'2026-10-01T00:00:00Z')"
+    )
+    conn.execute(
+        "INSERT INTO role_observations (observation_id, comparison_id, role_slug, side, "
+        "fetched_at, run_id, parser_version, record_sha256, yearly_salary_usd) VALUES "
+        "(1, 1, 'nurse', 'a', '2026-10-01T00:00:00Z', 'old', '0.9', 'x', 77000)"
+    )
+    conn.execute(
+        "INSERT INTO parse_issues (url, run_id, kind, message, created_at) VALUES "
+        "('u', 'old', 'unknown_row', 'drift', '2026-10-01T00:00:00Z')"
+    )
+    conn.close()
+
+
+def test_an_older_database_is_upgraded_in_place_with_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "careers.db"
+    _version_1_database(path)
+    inode = path.stat().st_ino
+    conn = connect(path)
+    assert user_version(conn) == SCHEMA_VERSION
+    assert path.stat().st_ino == inode, "upgraded in place, not rebuilt"
+    assert conn.execute("SELECT yearly_salary_usd FROM role_observations").fetchone()[0] == 77000
+    issue = conn.execute("SELECT kind, check_key, known FROM parse_issues").fetchone()
+    assert tuple(issue) == ("unknown_row", None, 0)
+    assert conn.execute("SELECT count(*) FROM load_stats").fetchone()[0] == 0
+    # and the upgraded database takes loads like a new one
+    records = [p.expected for p in pages(range(2))]
+    report = load_records(conn, records)
+    assert report.records_written == 4
+    slugs = {r.role(s).slug for r in records for s in ("a", "b")} | {"nurse"}
+    assert {r[0] for r in conn.execute("SELECT role_slug FROM role_latest")} == slugs
+
+
+def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "careers.db"
+    conn = connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(SchemaTooNew, match="newer"):
+        connect(path)
+    assert path.read_bytes() == before
