@@ -160,14 +160,12 @@ def previous_load_run(conn: sqlite3.Connection, run_id: str) -> str | None:
     """The latest run before ``run_id`` that loaded pages (it has ``load_stats``)."""
     row = conn.execute(
         """
-        SELECT r.run_id FROM runs r
-        WHERE r.run_id != :run
-          AND r.started_at <= coalesce(
-              (SELECT started_at FROM runs WHERE run_id = :run), r.started_at)
+        SELECT r.run_id FROM runs r, (SELECT rowid AS n, started_at FROM runs WHERE run_id = ?) cur
+        WHERE (r.started_at < cur.started_at OR (r.started_at = cur.started_at AND r.rowid < cur.n))
           AND EXISTS (SELECT 1 FROM load_stats s WHERE s.run_id = r.run_id)
-        ORDER BY r.started_at DESC, r.run_id DESC LIMIT 1
+        ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1
         """,
-        {"run": run_id},
+        (run_id,),
     ).fetchone()
     return row[0] if row else None
 
