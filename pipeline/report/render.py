@@ -1,0 +1,212 @@
+"""Write the report: gather the data, build charts and tables, render the Jinja2 template
+into one self-contained ``index.html`` (plotly.js inlined once; no network needed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markupsafe
+from plotly.offline import get_plotlyjs
+
+from pipeline.report import charts, queries, tables
+from schemas.database import COUNTERS, LOAD_COUNTERS, SCHEMA_VERSION, user_version
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+MOST_SEEN_ROLES = 20
+CHANGE_ROWS = 2000
+"""At most this many rows in each change table (the total is always stated)."""
+
+
+@dataclass(frozen=True)
+class Counter:
+    name: str
+    value: int
+    target: str
+    filter: str | None
+    description: str
+
+
+_COUNTER_TARGETS: dict[str, tuple[str, str | None, str]] = {
+    "discovered": ("discovery", None, "URLs this run found to fetch (sitemaps, seeds, links)"),
+    "fetched": ("fetch-log", None, "Requests that got an answer"),
+    "not_modified": ("fetch-log", "not_modified", "Answered 304 Not Modified"),
+    "unchanged": ("fetch-log", "unchanged", "Fetched, same content hash as before"),
+    "changed": ("fetch-log", "changed", "Fetched, content changed since the last fetch"),
+    "new": ("fetch-log", "new", "Fetched for the first time"),
+    "retried": ("fetch-log", "retried", "Needed more than one attempt"),
+    "failed": ("fetch-log", "failed", "Could not be fetched after retries"),
+    "gone": ("fetch-log", "gone", "Answered 404 or 410"),
+    "blocked": ("fetch-log", "blocked", "A block or captcha page instead of data"),
+    "robots_skipped": ("fetch-log", "robots_skipped", "Disallowed by robots.txt, not requested"),
+    "deferred": ("fetch-log", "deferred", "Left for a later run (long Retry-After)"),
+    "bytes": ("fetch-log", None, "Bytes of page bodies received"),
+    "records_written": ("changes", None, "Role observations written to the database"),
+    "warnings": ("issues", "warning", "Parse warnings recorded in parse_issues"),
+    "dq_failures": ("issues", "dq_failure", "Data-quality checks that failed"),
+}
+
+
+def counters(run: dict[str, Any]) -> list[Counter]:
+    values = queries.run_counters(run)
+    return [
+        Counter(name, values[name], *_COUNTER_TARGETS[name]) for name in COUNTERS + LOAD_COUNTERS
+    ]
+
+
+def json_script(value: Any) -> str:
+    """JSON safe to place inside ``<script type="application/json">``."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PACKAGE_DIR / "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["json_script"] = lambda v: markupsafe.Markup(json_script(v))
+    env.filters["thousands"] = lambda v: "" if v is None else f"{v:,}"
+    return env
+
+
+@cache
+def _static(name: str) -> str:
+    return (PACKAGE_DIR / "static" / name).read_text(encoding="utf-8")
+
+
+@cache
+def _plotly_template() -> dict[str, Any]:
+    import plotly.io as pio
+
+    template: dict[str, Any] = pio.templates["plotly_white"].to_plotly_json()
+    return template
+
+
+def open_database(db_path: Path) -> sqlite3.Connection:
+    """Read-only: the report writes nothing outside its own directory."""
+    if not Path(db_path).is_file():
+        raise FileNotFoundError(f"no database at {db_path}")
+    conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True, timeout=30)
+    found = user_version(conn)
+    if found != SCHEMA_VERSION:
+        conn.close()
+        raise RuntimeError(
+            f"{db_path} has schema version {found}, this report reads {SCHEMA_VERSION}; "
+            "run `careers load` to upgrade it"
+        )
+    return conn
+
+
+def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
+    """Everything the template shows, from the database alone."""
+    run = queries.pick_run(conn, run_id)
+    previous = queries.previous_run(conn, run) if run else None
+    roles = queries.role_latest(conn)
+    comparisons = queries.comparison_latest(conn)
+
+    most_seen = sorted(roles, key=lambda r: (-r["comparisons_seen"], r["title"]))
+    most_seen = most_seen[:MOST_SEEN_ROLES]
+    obs_ids = {r["role_slug"]: r["observation_id"] for r in most_seen}
+    people: dict[str, dict[str, dict[str, float | None]]] = {}
+    for table in ("role_gender", "role_race"):
+        by_obs = queries.composition(conn, table, obs_ids.values())
+        people[table] = {slug: by_obs.get(oid, {}) for slug, oid in obs_ids.items()}
+
+    sections = {
+        "salaries": [
+            charts.salary_distribution(roles),
+            charts.hourly_vs_yearly(roles),
+            charts.salary_ranges(roles),
+        ],
+        "comparisons": [charts.salary_gaps(comparisons), charts.higher_paid(comparisons)],
+        "people": [
+            charts.composition(
+                "gender", "Gender of workers in the most-seen roles", "gender",
+                most_seen, people["role_gender"],
+            ),
+            charts.composition(
+                "race", "Race and ethnicity of workers in the most-seen roles",
+                "race and ethnicity", most_seen, people["role_race"],
+            ),
+            charts.age_distribution(roles),
+            charts.experience_distribution(roles),
+        ],
+        "education": [
+            charts.most_common("degrees", roles, "most_common_degree", "degree"),
+            charts.most_common("majors", roles, "most_common_major", "major"),
+            charts.most_common("colleges", roles, "most_common_college", "college"),
+        ],
+    }  # fmt: skip
+
+    data_tables: dict[str, tables.Table] = {"roles": tables.role_table(roles)}
+    context: dict[str, Any] = {
+        "run": run,
+        "previous": previous,
+        "counts": queries.counts(conn),
+        "sections": sections,
+        "counters": [],
+        "frontier": [],
+        "changes": None,
+    }
+    if run is not None:
+        fetches = queries.fetch_log(conn, run["run_id"])
+        origin = tables.common_origin([f["url"] for f in fetches])
+        data_tables["fetch-log"] = tables.fetch_table(fetches, origin)
+        data_tables["issues"] = tables.issue_table(queries.run_issues(conn, run["run_id"]))
+        context["counters"] = counters(run)
+        context["frontier"] = queries.frontier_sources(conn, run["run_id"])
+        change = queries.changes(conn, run, previous)
+        context["changes"] = change
+        if previous is not None:
+            data_tables.update(tables.change_tables(change, CHANGE_ROWS))
+    context["tables"] = data_tables
+    return context
+
+
+def render(context: dict[str, Any]) -> str:
+    charts_json = {
+        chart.id: chart.figure
+        for section in context["sections"].values()
+        for chart in section
+        if chart.figure is not None
+    }
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        **context,
+        generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        charts_json=charts_json,
+        plotly_template=_plotly_template(),
+        tables_json={t.id: t.spec() for t in context["tables"].values()},
+        plotly_js=get_plotlyjs(),
+        report_js=_static("report.js"),
+        report_css=_static("report.css"),
+    )
+
+
+def write_report(db_path: Path, report_dir: Path, run_id: str | None = None) -> Path:
+    """Write ``index.html`` for run ``run_id`` (default: the latest run) into
+    ``report_dir`` and return its path. Reads only the database at ``db_path``."""
+    conn = open_database(Path(db_path))
+    try:
+        html = render(gather(conn, run_id))
+    finally:
+        conn.close()
+    report_dir = Path(report_dir)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    target = report_dir / "index.html"
+    tmp = report_dir / f".index.html.{os.getpid()}.tmp"
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, target)
+    return target

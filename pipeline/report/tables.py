@@ -1,0 +1,203 @@
+"""The report's interactive tables: which columns each shows, and their rows as compact
+JSON the page's small script renders (search, sort, pagination, filters)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pipeline.report.queries import Changes, Row, issue_group
+
+ColumnType = Literal["text", "usd", "usd2", "int", "num", "pct", "bytes", "url", "bool"]
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    type: ColumnType = "text"
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A choice in a table's filter menu: rows whose ``column`` equals ``value`` (or, with
+    ``above``, exceeds it). ``key`` is what links on the page select it by."""
+
+    key: str
+    label: str
+    column: str
+    value: Any = None
+    above: float | None = None
+
+
+@dataclass
+class Table:
+    id: str
+    columns: Sequence[Column]
+    rows: list[list[Any]]
+    filters: Sequence[Filter] = ()
+    sort: tuple[str, Literal["asc", "desc"]] | None = None
+    page_size: int = 25
+    caption: str = ""
+    total: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def spec(self) -> dict[str, Any]:
+        return {
+            "columns": [c.__dict__ for c in self.columns],
+            "rows": self.rows,
+            "filters": [f.__dict__ for f in self.filters],
+            "sort": list(self.sort) if self.sort else None,
+            "pageSize": self.page_size,
+        }
+
+
+def _table(table_id: str, columns: Sequence[Column], rows: list[Row], **kw: Any) -> Table:
+    return Table(table_id, columns, [[r.get(c.key) for c in columns] for r in rows], **kw)
+
+
+ROLE_COLUMNS: tuple[Column, ...] = (
+    Column("title", "Role"),
+    Column("yearly_salary_usd", "Yearly salary", "usd", "USD per year, overview table"),
+    Column("hourly_rate_usd", "Hourly rate", "usd2", "USD per hour"),
+    Column("average_salary_usd", "Average salary", "usd", "USD per year, salary table"),
+    Column("salary_range_low_usd", "Range low", "usd", "USD per year"),
+    Column("salary_range_high_usd", "Range high", "usd", "USD per year"),
+    Column("growth_rate_pct", "Growth", "pct", "Job growth rate, %"),
+    Column("number_of_jobs", "Jobs", "int"),
+    Column("job_satisfaction", "Satisfaction", "num", "Job satisfaction"),
+    Column("most_common_degree", "Degree"),
+    Column("most_common_major", "Major"),
+    Column("average_age", "Age", "num", "Average age, years"),
+    Column("years_of_experience", "Experience", "num", "Years of experience"),
+    Column("comparisons_seen", "Pages", "int", "Comparison pages the role was seen on"),
+    Column("disagreeing_fields", "Pages disagree on", "text", "Figures its pages show differently"),
+)
+
+
+def role_table(roles: list[Row]) -> Table:
+    return _table(
+        "roles", ROLE_COLUMNS, roles, sort=("title", "asc"),
+        caption=f"Latest figures of {len(roles):,} roles (the role_latest view).",
+    )  # fmt: skip
+
+
+OUTCOMES: tuple[str, ...] = (
+    "new", "changed", "unchanged", "not_modified", "failed", "gone", "blocked",
+    "deferred", "robots_skipped",
+)  # fmt: skip
+
+
+def fetch_table(fetches: list[Row], origin: str) -> Table:
+    columns = (
+        Column("url", "Page" + (f" (on {origin})" if origin else ""), "url"),
+        Column("outcome", "Outcome"),
+        Column("status", "HTTP status", "int"),
+        Column("attempts", "Attempts", "int"),
+        Column("bytes", "Bytes", "bytes"),
+        Column("elapsed_ms", "Time (ms)", "int"),
+        Column("error", "Error"),
+    )
+    rows = [dict(f, url=f["url"][len(origin) :] if origin else f["url"]) for f in fetches]
+    filters = [Filter(o, o.replace("_", " "), "outcome", o) for o in OUTCOMES]
+    filters.append(Filter("retried", "retried (attempts > 1)", "attempts", above=1))
+    return _table(
+        "fetch-log", columns, rows, filters=filters,
+        caption=f"Every page this run fetched or tried: {len(fetches):,} rows of fetches.",
+    )  # fmt: skip
+
+
+def common_origin(urls: Sequence[str]) -> str:
+    """``scheme://host[:port]`` shared by every URL, else ``""``."""
+    origins: set[str] = set()
+    for url in urls:
+        parts = urlsplit(url)
+        origins.add(f"{parts.scheme}://{parts.netloc}" if parts.scheme else "")
+        if len(origins) > 1:
+            return ""
+    return origins.pop() if origins else ""
+
+
+def issue_table(issues: list[Row]) -> Table:
+    columns = (
+        Column("group", "Counted as"),
+        Column("kind", "Kind"),
+        Column("url", "Page", "url"),
+        Column("table", "Table"),
+        Column("row", "Row"),
+        Column("side", "Side"),
+        Column("raw", "Raw value"),
+        Column("message", "Message"),
+    )
+    rows = [dict(i, group=issue_group(i["kind"]).replace("_", " ")) for i in issues]
+    filters = (
+        Filter("warning", "parse warnings", "group", "warning"),
+        Filter("dq_failure", "data-quality failures", "group", "dq failure"),
+        Filter("parse_failure", "pages that did not parse", "group", "parse failure"),
+    )
+    return _table(
+        "issues", columns, rows, filters=filters,
+        caption=f"{len(issues):,} rows of parse_issues recorded by this run.",
+    )  # fmt: skip
+
+
+def change_tables(changes: Changes, limit: int) -> dict[str, Table]:
+    """Changed figures (the ``limit`` largest relative changes first), new and vanished pages."""
+    figures = sorted(
+        changes.changed_figures,
+        key=lambda r: (
+            r["difference_pct"] is None,
+            -abs(r["difference_pct"] or 0),
+            r["role"],
+            r["field"],
+        ),
+    )
+    shown = figures[:limit]
+    changed = _table(
+        "changed-figures",
+        (
+            Column("role", "Role"),
+            Column("page", "On the page"),
+            Column("side", "Side"),
+            Column("field", "Figure"),
+            Column("old", "Previous value", "num"),
+            Column("new", "New value", "num"),
+            Column("difference", "Difference", "num"),
+            Column("difference_pct", "Difference (%)", "pct"),
+        ),
+        shown,
+        total=len(figures),
+        caption=(
+            f"{len(figures):,} figures changed on {changes.changed_pages:,} pages"
+            + (
+                f"; the {len(shown):,} largest relative changes are listed."
+                if len(shown) < len(figures)
+                else "."
+            )
+        ),
+    )
+    comparison_columns = (
+        Column("a_title", "Role A"),
+        Column("b_title", "Role B"),
+        Column("url", "Page", "url"),
+    )
+    new = _table(
+        "new-comparisons", comparison_columns, changes.new_comparisons[:limit],
+        total=len(changes.new_comparisons),
+        caption=f"{len(changes.new_comparisons):,} comparison pages first seen in this run.",
+    )  # fmt: skip
+    vanished_rows = [dict(r, why=f"answered {r.get('status')}") for r in changes.gone] + [
+        dict(r, why="missing from the sitemaps of this complete run") for r in changes.missing
+    ]
+    vanished = _table(
+        "disappeared", (*comparison_columns, Column("why", "Why")), vanished_rows[:limit],
+        total=len(vanished_rows),
+        caption=(
+            f"{len(changes.gone):,} pages answered 404/410; {len(changes.missing):,} known pages "
+            "were missing from this run's sitemaps."
+        ),
+    )  # fmt: skip
+    return {t.id: t for t in (changed, new, vanished)}
