@@ -52,6 +52,7 @@ SEED_PATH = (
     "/customer-service-operations-manager-jobs/"
     "customer-service-operations-manager-vs-operations-project-manager-differences/"
 )
+SEED_SLUGS = ("customer-service-operations-manager", "operations-project-manager")
 
 #: (min months, max months, unit shown) a role can take to become.
 _TIME_RANGES: tuple[tuple[int, int, str], ...] = (

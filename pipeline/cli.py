@@ -10,7 +10,9 @@ import importlib
 
 import click
 
-COMMANDS: tuple[str, ...] = ("refresh", "status", "prune", "parse", "schema", "load", "export", "crawl")
+COMMANDS: tuple[str, ...] = (
+    "refresh", "status", "prune", "parse", "schema", "load", "export", "crawl", "demo_site",
+)
 """Modules under ``pipeline.commands`` each exposing a click command named ``command``;
 the command's name is the module's with ``_`` as ``-``."""
 

@@ -1,0 +1,54 @@
+"""Pytest fixtures that serve the demo site in-process on a free port of 127.0.0.1.
+
+``demo_site`` is a clean 50-page site (seed 1); ``demo_site_factory(pages=, faults=,
+seed=, crawl_delay=, slow_seconds=)`` starts others (all stopped at teardown). A fixture
+site's "slow" fault stalls 2 s: give the client a shorter timeout to see it time out.
+Expose them with ``from demosite.testing import demo_site, demo_site_factory`` in a
+conftest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from demosite.server import RunningSite, start_in_thread
+from demosite.site import Site
+
+FIXTURE_PAGES = 50
+FIXTURE_SLOW_SECONDS = 2.0
+
+SiteFactory = Callable[..., RunningSite]
+
+
+def start_site(
+    *,
+    pages: int = FIXTURE_PAGES,
+    faults: str = "clean",
+    seed: int = 1,
+    crawl_delay: float | None = None,
+    slow_seconds: float = FIXTURE_SLOW_SECONDS,
+    port: int = 0,
+) -> RunningSite:
+    site = Site(seed=seed, pages=pages, faults=faults, crawl_delay=crawl_delay)
+    return start_in_thread(site, port=port, slow_seconds=slow_seconds)
+
+
+@pytest.fixture
+def demo_site_factory() -> Iterator[SiteFactory]:
+    started: list[RunningSite] = []
+
+    def start(**options: object) -> RunningSite:
+        running = start_site(**options)  # type: ignore[arg-type]
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
+def demo_site(demo_site_factory: SiteFactory) -> RunningSite:
+    return demo_site_factory()
