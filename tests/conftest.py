@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from demosite.testing import demo_site, demo_site_factory  # noqa: F401
+
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
