@@ -12,6 +12,7 @@ import click
 
 COMMANDS: tuple[str, ...] = (
     "refresh", "status", "prune", "parse", "schema", "load", "export", "crawl", "demo_site",
+    "report",
 )
 """Modules under ``pipeline.commands`` each exposing a click command named ``command``;
 the command's name is the module's with ``_`` as ``-``."""

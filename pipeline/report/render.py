@@ -94,24 +94,31 @@ def _plotly_template() -> dict[str, Any]:
     return template
 
 
+class ReportError(RuntimeError):
+    """The report cannot be written from this database (missing, wrong schema, no such run)."""
+
+
 def open_database(db_path: Path) -> sqlite3.Connection:
     """Read-only: the report writes nothing outside its own directory."""
     if not Path(db_path).is_file():
-        raise FileNotFoundError(f"no database at {db_path}")
+        raise ReportError(f"no database at {db_path}")
     conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True, timeout=30)
     found = user_version(conn)
     if found != SCHEMA_VERSION:
         conn.close()
-        raise RuntimeError(
-            f"{db_path} has schema version {found}, this report reads {SCHEMA_VERSION}; "
-            "run `careers load` to upgrade it"
+        raise ReportError(
+            f"{db_path} has schema version {found}, this report reads version "
+            f"{SCHEMA_VERSION}; run `careers load` to bring it up to date"
         )
     return conn
 
 
 def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
     """Everything the template shows, from the database alone."""
-    run = queries.pick_run(conn, run_id)
+    try:
+        run = queries.pick_run(conn, run_id)
+    except KeyError as exc:
+        raise ReportError(exc.args[0]) from None
     previous = queries.previous_run(conn, run) if run else None
     roles = queries.role_latest(conn)
     comparisons = queries.comparison_latest(conn)
