@@ -532,7 +532,7 @@ class Loader:
             which,
             fetch.fetch_id if fetch else None,
             fetched_at,
-            fetch.run_id if fetch else self.run_id,
+            self.run_id,
             record.parser_version,
             digest,
             *[getattr(side, name) for name in SCALAR_FIELDS],
