@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_report_fixture import Fixture, build
 
 from pipeline.report import write_report
-from test_report_fixture import build
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome")
 SCREENSHOT_DIR_ENV = "CAREERS_REPORT_SCREENSHOT_DIR"
@@ -195,6 +196,29 @@ def browser(tmp_path: Path) -> Iterator[Browser]:
         instance.close()
 
 
+def fixture_title(fixture: Fixture) -> str:
+    conn = sqlite3.connect(fixture.db)
+    try:
+        row = conn.execute("SELECT title FROM roles WHERE role_slug = ?", (fixture.null_slug,))
+        return str(row.fetchone()[0])
+    finally:
+        conn.close()
+
+
+SEARCH_ROLES = """
+(() => {
+  const root = document.querySelector('[data-datatable="roles"]');
+  const input = root.querySelector('input[type=search]');
+  input.value = __QUERY__;
+  input.dispatchEvent(new Event('input'));
+  const heads = [...root.querySelectorAll('thead th')].map(th => th.textContent);
+  const row = root.querySelector('tbody tr');
+  return [root.querySelectorAll('tbody tr').length,
+          row.children[heads.indexOf('Average salary')].textContent,
+          row.children[heads.indexOf('Yearly salary')].textContent];
+})()
+"""
+
 CHART_STATE = """
 (() => {
   const plots = [...document.querySelectorAll('[data-chart]')];
@@ -256,6 +280,20 @@ def test_report_renders_offline_in_chromium(browser: Browser, tmp_path: Path) ->
     assert tables["roles"] == 25  # first page of the paginated table
     assert tables["changed-figures"] > 0
     assert tables["fetch-log"] == 25
+    # a counter's link filters the fetch log to the rows behind it
+    after_click = browser.evaluate(
+        """(() => {
+          document.querySelector('#counter-gone').click();
+          const log = document.querySelector('[data-datatable="fetch-log"]');
+          return [...log.querySelectorAll('tbody tr td:nth-child(2)')].map(td => td.textContent);
+        })()"""
+    )
+    assert after_click == ["gone", "gone"]
+    # searching the roles table; a missing figure shows as a dash, not 0
+    cells = browser.evaluate(SEARCH_ROLES.replace("__QUERY__", json.dumps(fixture_title(fixture))))
+    assert cells[0] >= 1
+    assert cells[1] == "\u2014"
+    assert cells[2].startswith("$")
     assert browser.console_errors() == []
     assert browser.network_requests() == []
     assert (shots / "report.png").stat().st_size > 50_000

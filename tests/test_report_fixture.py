@@ -60,8 +60,15 @@ def add_run(
     conn.execute(
         f"INSERT INTO runs (run_id, command, base_url, started_at, finished_at, exit_code, "
         f"complete, {names}) VALUES (?, 'refresh', ?, ?, ?, 0, ?, "
-        f"{', '.join('?' * len(counters))})",
-        (run.run_id, BASE_URL, run.started_at, run.started_at, int(run.complete), *counters.values()),
+        f"{', '.join('?' * len(counters))})",  # fmt: skip
+        (
+            run.run_id,
+            BASE_URL,
+            run.started_at,
+            run.started_at,
+            int(run.complete),
+            *counters.values(),
+        ),
     )
     conn.executemany(
         "INSERT INTO frontier (run_id, page_key, url, source, state, discovered_at, updated_at) "
