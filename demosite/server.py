@@ -24,9 +24,10 @@ import asyncio
 import contextlib
 import json
 import math
+import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
@@ -70,6 +71,8 @@ class Request:
     target: str
     version: str
     headers: dict[str, str]
+    #: called once the response is handed over: (status, whole body sent)
+    on_sent: Callable[[int | None, bool], None] | None = None
 
     @property
     def path(self) -> str:
@@ -158,6 +161,10 @@ class DemoServer:
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        sock = writer.get_extra_info("socket")
+        if sock is not None:  # room for a whole live page, so one write hands it all over
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 * 1024 * 1024)
         try:
             while True:
                 try:
@@ -200,11 +207,17 @@ class DemoServer:
         headers: list[tuple[str, str]],
         body: bytes,
     ) -> bool:
-        """One write: head and body. True when it was handed to the socket whole."""
+        """One write: head and body. Returns whether the connection stays open.
+
+        The request counts as finished just before the write: once the socket has the
+        bytes, the client's thread may read them (and the counters) before this one runs
+        again, and the counters must already be exact then."""
         keep = request.keep_alive
         payload = self._head(status, headers, len(body), keep_alive=keep)
         if request.method != "HEAD":
             payload += body
+        if request.on_sent is not None:
+            request.on_sent(status, request.method != "HEAD" and not writer.is_closing())
         writer.write(payload)
         await writer.drain()
         return keep
@@ -221,11 +234,20 @@ class DemoServer:
                 writer, request, admin_status, [("Content-Type", "application/json")], body
             )
         client = self.stats.start(request.headers.get("user-agent", ""), path, is_disallowed(path))
+        finished = False
+
+        def finish(status: int | None, complete: bool) -> None:
+            nonlocal finished
+            if not finished:
+                finished = True
+                self.stats.finish(client, status, path, complete)
+
+        request.on_sent = finish
         outcome: tuple[int | None, bool, bool] = (None, False, False)
         try:
             outcome = await self._serve(request, client, reader, writer)
         finally:
-            self.stats.finish(client, outcome[0], path, outcome[1])
+            finish(outcome[0], outcome[1])
         return outcome[2]
 
     async def _serve(
