@@ -323,6 +323,7 @@ class Crawler:
         added = self.state.add(seeds)
         if site.use_sitemaps:
             added += await self._discover_sitemaps()
+        added += self.state.revisit_known(self.base_url)
         self.log.info("discovered %d new URLs; %d pending", added, self.state.pending_count())
 
     async def _role_links(self, slug: str) -> list[str]:

@@ -29,7 +29,8 @@ from tenacity import (
     RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_exponential,
+    wait_random,
 )
 
 from schemas.settings import LimitSettings, RetrySettings
@@ -264,27 +265,49 @@ class Fetcher:
         started = time.monotonic()
         redirects = 0
         current = url
+        last_status: int | None = None
         while True:
+            refusal: FetchError | None = None
             if not self.host_allowed(current):
-                raise RedirectRefused(f"redirect to a host that is not allowed: {current}")
-            if redirects and self.may_fetch is not None and not self.may_fetch(current):
-                raise RobotsDisallowed(f"redirect to {current}, which robots.txt disallows")
+                refusal = RedirectRefused(f"redirect to a host that is not allowed: {current}")
+            elif redirects and self.may_fetch is not None and not self.may_fetch(current):
+                refusal = RobotsDisallowed(f"redirect to {current}, which robots.txt disallows")
+            if refusal is not None:
+                refusal.status = last_status
+                raise refusal
             gate = self.politeness.gate(host_of(current))
-            async with gate.slot():
-                response = await self._one(current, headers, started)
+            async with gate.slot() as sent:
+                response = await self._one(current, headers, started, sent)
             location = response.header("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 response.redirects = redirects
                 return response
+            last_status = response.status
             redirects += 1
             if redirects > self.limits.max_redirects:
-                raise RedirectRefused(f"more than {self.limits.max_redirects} redirects from {url}")
+                too_many = RedirectRefused(
+                    f"more than {self.limits.max_redirects} redirects from {url}"
+                )
+                too_many.status = last_status
+                raise too_many
             current = urljoin(current, location)
 
-    async def _one(self, url: str, headers: dict[str, str] | None, started: float) -> Response:
+    async def _one(
+        self,
+        url: str,
+        headers: dict[str, str] | None,
+        started: float,
+        sent: Callable[[], None],
+    ) -> Response:
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "http11.send_request_headers.complete":
+                sent()
+
         try:
             async with asyncio.timeout(self.limits.timeout):
-                request = self._client.build_request("GET", url, headers=headers)
+                request = self._client.build_request(
+                    "GET", url, headers=headers, extensions={"trace": trace}
+                )
                 stream = await self._client.send(request, stream=True)
                 try:
                     return await self._read(url, stream, started)
@@ -305,8 +328,16 @@ class Fetcher:
         )
         if response.status != 200:
             await self._drain(stream)
-        else:
+            return self._finish(response, started)
+        try:
             await self._read_body(stream, response)
+        except FetchError as exc:
+            exc.status = response.status
+            raise
+        return self._finish(response, started)
+
+    @staticmethod
+    def _finish(response: Response, started: float) -> Response:
         response.elapsed_ms = int((time.monotonic() - started) * 1000)
         return response
 
@@ -375,11 +406,11 @@ class Attempts:
     blocked: int = 0
 
 
-def _backoff(retries: RetrySettings) -> Callable[[RetryCallState], float]:
-    return wait_exponential_jitter(
-        initial=retries.backoff_base,
-        max=retries.backoff_cap,
-        jitter=retries.backoff_base,
+def _backoff(retries: RetrySettings) -> Any:
+    """Exponential from ``backoff_base``, capped at ``backoff_cap``, plus up to
+    ``backoff_base`` of random jitter so retries from several workers spread out."""
+    return wait_exponential(multiplier=retries.backoff_base, max=retries.backoff_cap) + wait_random(
+        0, retries.backoff_base
     )
 
 

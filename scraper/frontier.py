@@ -164,6 +164,25 @@ class CrawlState:
         )
         self._bump(conn, {"discovered": max(cur.rowcount, 0)})
 
+    def revisit_known(self, base_url: str) -> int:
+        """Queue every comparison seen before and not gone, on ``base_url``'s host (its
+        identity is its path), so removed pages are noticed (404/410 -> gone) even once
+        they have left the sitemaps."""
+        now = utc_now()
+        root = base_url.rstrip("/")
+        with self.transaction() as conn:
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO frontier "
+                "(run_id, page_key, url, source, depth, discovered_at, updated_at) "
+                "SELECT ?, page_key, ? || page_key, 'known', 0, ?, ? FROM url_state "
+                "WHERE gone_at IS NULL AND content_sha256 IS NOT NULL "
+                "AND page_key LIKE '/%-jobs/%-differences/' ORDER BY page_key",
+                (self.run_id, root, now, now),
+            )
+            added = max(cur.rowcount, 0)
+            self._bump(conn, {"discovered": added})
+        return added
+
     def add(self, entries: Iterable[tuple[str, str, int]]) -> int:
         """Add ``(url, source, depth)`` entries not yet in this run's frontier, in one
         transaction; return how many were new."""

@@ -14,32 +14,21 @@ from dataclasses import dataclass, field
 from schemas.records import Side
 from scraper.values import TIME_RANGE, time_range_months
 
-_ARTICLE = re.compile(r"(?:an?|the)\s+", re.IGNORECASE)
-_BOUNDARY = frozenset(" \t\n,.;:!?)'\u2019")
-_MONEY = r"\$\s*[\d,.]+\s*[kmb]?"
+_ARTICLE = re.compile(r"(?:an?|the) ")
+_BOUNDARY = frozenset(" ,.;:!?)'")
+_MONEY = r"\$ ?[\d,.]+ ?[kmb]?"
 _HIGHER = re.compile(
-    rf"\s+(?:has|have|earns?|makes?)\s+an\s+average(?:\s+annual)?\s+salary\s+of\s+{_MONEY},?"
-    rf"\s+which\s+is\s+(?P<cmp>higher|more|greater|lower|less)\s+than\s+(?:the\s+)?{_MONEY}"
-    r"\s+(?:average\s+)?(?:annual\s+)?salary\s+of\s+",
-    re.IGNORECASE,
+    rf" (?:has|have|earns?|makes?) an average (?:annual )?salary of {_MONEY},? which is "
+    rf"(?P<cmp>higher|more|greater|lower|less) than (?:the )?{_MONEY} (?:average )?(?:annual )?"
+    "salary of "
 )
-_SKILLS = re.compile(r"\bskills\s+(?:for|of)\s+", re.IGNORECASE)
-_SKILLS_VERB = re.compile(
-    r"\s*(?:include|includes|are|is)\s*:?\s+(?P<list>.+?)(?:\.(?=\s|$)|$)", re.IGNORECASE
-)
+_SKILLS_VERB = re.compile(r" ?(?:include|includes|are|is):? ")
 _RANGE = TIME_RANGE.pattern
-_TAKES_BOTH = re.compile(
-    rf"\btakes\s+(?:about\s+|around\s+)?(?:{_RANGE})\s+to\s+become\s+both\b", re.IGNORECASE
-)
-_TAKES_TO_BECOME = re.compile(
-    rf"\btakes\s+(?:about\s+|around\s+)?(?:{_RANGE})\s+to\s+become\s+", re.IGNORECASE
-)
-_BECOMING = re.compile(r"\bbecoming\s+", re.IGNORECASE)
-_RANGE_AFTER = re.compile(rf"[^.]*?(?:{_RANGE})", re.IGNORECASE)
-_WHAT_DOES = re.compile(r"^what\s+does\s+(?P<role>.+?)\s+do\s*\??$", re.IGNORECASE)
-_LIST_SPLIT = re.compile(r"\s*,\s*")
-KEYWORDS = re.compile(r"skills|takes|becoming|average salary", re.IGNORECASE)
-"""Cheap test for a paragraph worth reading as intro."""
+_TAKES = re.compile(rf"takes (?:about |around )?(?:{_RANGE}) to become (?P<both>both )?")
+_RANGE_AFTER = re.compile(rf"[^.]*?(?:{_RANGE})")
+_WHAT_DOES = re.compile(r"what does (?P<role>.+?) do ?\??", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r" ?, ?")
+_KEYWORDS = ("skills ", "takes ", "becoming ", "salary of ")
 
 
 @dataclass
@@ -61,37 +50,48 @@ class Roles:
         # Longest first, so "project manager" wins over "manager" when both titles fit.
         self._forms: list[tuple[str, Side]] = sorted(set(forms), key=lambda p: -len(p[0]))
 
-    def at_start(self, text: str, pos: int = 0) -> tuple[Side, int] | None:
-        """The side whose title starts ``text`` at ``pos`` (after an article), and the end."""
-        article = _ARTICLE.match(text, pos)
+    def at_start(self, low: str, pos: int = 0) -> tuple[Side, int] | None:
+        """The side whose title starts lower-cased ``low`` at ``pos`` (after an article), and
+        where the mention ends."""
+        article = _ARTICLE.match(low, pos)
         starts = (article.end(), pos) if article else (pos,)
         for start in starts:
             for form, side in self._forms:
                 end = start + len(form)
-                if text[start:end].lower() == form and (end == len(text) or text[end] in _BOUNDARY):
+                if low.startswith(form, start) and (end == len(low) or low[end] in _BOUNDARY):
                     return side, end
         return None
 
-    def at_end(self, text: str) -> Side | None:
-        """The side whose title ends ``text``."""
-        text = text.rstrip()
+    def at_end(self, low: str, end: int) -> Side | None:
+        """The side whose title ends lower-cased ``low[:end]``."""
         for form, side in self._forms:
-            start = len(text) - len(form)
-            if (
-                start >= 0
-                and text[start:].lower() == form
-                and (start == 0 or text[start - 1] == " ")
-            ):
+            start = end - len(form)
+            if low.startswith(form, start) and (start == 0 or low[start - 1] == " "):
                 return side
         return None
 
     def exactly(self, text: str) -> Side | None:
-        found = self.at_start(text)
+        found = self.at_start(lowered(text))
         return found[0] if found and found[1] == len(text.rstrip(" ?.")) else None
 
 
+def lowered(text: str) -> str:
+    """``text`` lower-cased, curly apostrophes straightened, always the same length, so
+    positions found in it hold in ``text``."""
+    low = text.replace("\u2019", "'").lower()
+    if len(low) != len(text):
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text.replace("\u2019", "'"))
+    return low
+
+
+def mentions_facts(text: str) -> bool:
+    """Cheap test for a paragraph worth reading as intro."""
+    low = text.lower()
+    return any(word in low for word in _KEYWORDS)
+
+
 def _forms(title: str) -> set[str]:
-    key = " ".join(title.replace("\u2019", "'").split()).lower()
+    key = " ".join(lowered(title).split())
     forms = {key, key + "s", key + "es"}
     if key.endswith("y"):
         forms.add(key[:-1] + "ies")
@@ -100,28 +100,31 @@ def _forms(title: str) -> set[str]:
 
 def description_role(heading: str) -> str | None:
     """The role named by a "What does a … do?" heading, None for any other heading."""
-    match = _WHAT_DOES.match(heading)
+    match = _WHAT_DOES.fullmatch(heading) if heading[:9].lower() == "what does" else None
     return match["role"] if match else None
 
 
 def read_intro(paragraphs: Iterable[str], roles: Roles) -> IntroFacts:
-    """The facts the intro sentences state; the first statement of each fact wins."""
+    """The facts the intro sentences (whitespace-collapsed) state; the first statement of
+    each fact wins."""
     facts = IntroFacts()
     for text in paragraphs:
-        text = text.replace("\u2019", "'")
-        if facts.higher_paid is None:
-            _read_higher_paid(text, roles, facts)
-        _read_skills(text, roles, facts)
-        _read_months(text, roles, facts)
+        low = lowered(text)
+        if facts.higher_paid is None and "salary of " in low:
+            _read_higher_paid(low, roles, facts)
+        if "skills " in low:
+            _read_skills(text, low, roles, facts)
+        if "takes " in low or "becoming " in low:
+            _read_months(low, roles, facts)
     return facts
 
 
-def _read_higher_paid(text: str, roles: Roles, facts: IntroFacts) -> None:
-    match = _HIGHER.search(text)
+def _read_higher_paid(low: str, roles: Roles, facts: IntroFacts) -> None:
+    match = _HIGHER.search(low)
     if not match:
         return
-    earner = roles.at_end(text[: match.start()])
-    other = roles.at_start(text, match.end())
+    earner = roles.at_end(low, match.start())
+    other = roles.at_start(low, match.end())
     other_side = other[0] if other else None
     if earner is None and other_side is not None:
         earner = _other(other_side)
@@ -130,16 +133,22 @@ def _read_higher_paid(text: str, roles: Roles, facts: IntroFacts) -> None:
             (match[0].strip(), "could not tell which role the salary comparison names")
         )
         return
-    higher = match["cmp"].lower() in ("higher", "more", "greater")
+    higher = match["cmp"] in ("higher", "more", "greater")
     facts.higher_paid = earner if higher else _other(earner)
 
 
-def _read_skills(text: str, roles: Roles, facts: IntroFacts) -> None:
-    for match in _SKILLS.finditer(text):
-        found = roles.at_start(text, match.end())
-        listed = _SKILLS_VERB.match(text, found[1]) if found else None
-        if found and listed:
-            facts.top_skills.setdefault(found[0], split_list(listed["list"]))
+def _read_skills(text: str, low: str, roles: Roles, facts: IntroFacts) -> None:
+    at = low.find("skills ")
+    while at >= 0:
+        at += len("skills ")
+        if low.startswith(("for ", "of "), at):
+            found = roles.at_start(low, low.index(" ", at) + 1)
+            verb = _SKILLS_VERB.match(low, found[1]) if found else None
+            if found and verb:
+                end = low.find(". ", verb.end())
+                listed = text[verb.end() : end if end >= 0 else len(text)]
+                facts.top_skills.setdefault(found[0], split_list(listed))
+        at = low.find("skills ", at)
 
 
 def split_list(text: str) -> list[str]:
@@ -154,23 +163,24 @@ def split_list(text: str) -> list[str]:
     return parts
 
 
-def _read_months(text: str, roles: Roles, facts: IntroFacts) -> None:
-    both = _TAKES_BOTH.search(text)
-    if both:
-        facts.months_to_become.setdefault("a", time_range_months(both))
-        facts.months_to_become.setdefault("b", time_range_months(both))
-        return
-    for match in _TAKES_TO_BECOME.finditer(text):
-        found = roles.at_start(text, match.end())
+def _read_months(low: str, roles: Roles, facts: IntroFacts) -> None:
+    for match in _TAKES.finditer(low):
+        if match["both"]:
+            facts.months_to_become.setdefault("a", time_range_months(match))
+            facts.months_to_become.setdefault("b", time_range_months(match))
+            continue
+        found = roles.at_start(low, match.end())
         if found:
             facts.months_to_become.setdefault(found[0], time_range_months(match))
         else:
             facts.problems.append((match[0], "could not tell which role this time span is for"))
-    for match in _BECOMING.finditer(text):
-        found = roles.at_start(text, match.end())
-        after = _RANGE_AFTER.match(text, found[1]) if found else None
+    at = low.find("becoming ")
+    while at >= 0:
+        found = roles.at_start(low, at + len("becoming "))
+        after = _RANGE_AFTER.match(low, found[1]) if found else None
         if found and after:
             facts.months_to_become.setdefault(found[0], time_range_months(after))
+        at = low.find("becoming ", at + 1)
 
 
 def _other(side: Side) -> Side:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -47,32 +47,54 @@ class HostGate:
         self._turn = asyncio.Lock()
 
     def slow_down_to(self, interval: float) -> None:
-        """Use ``interval`` between starts when it is stricter (e.g. robots.txt Crawl-delay)."""
-        self.interval = max(self.interval, interval)
+        """Use ``interval`` between starts when it is stricter (e.g. robots.txt Crawl-delay),
+        counting from the last start already made."""
+        if interval <= self.interval:
+            return
+        self._next_start += interval - self.interval
+        self.interval = interval
 
     def pause(self, seconds: float) -> None:
         """Start no request to this host for ``seconds`` (from now)."""
         self.pause_until = max(self.pause_until, time.monotonic() + seconds)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    async def slot(self) -> AsyncIterator[Callable[[], None]]:
         """Hold one of the host's in-flight places; entered only when the interval since
-        the previous start has passed and no pause is in force."""
+        the previous start has passed and no pause is in force.
+
+        Yields ``sent``: call it once the request has gone out on the wire. With an
+        interval, the next request's wait counts from that moment (not from leaving this
+        gate), so a slow connect cannot squeeze two arrivals closer than the interval.
+        """
         async with self._sem:
-            async with self._turn:
+            await self._turn.acquire()
+            held = True
+
+            def sent() -> None:
+                nonlocal held
+                if held:
+                    held = False
+                    self._next_start = time.monotonic() + self.interval
+                    self._turn.release()
+
+            try:
                 while True:
                     now = time.monotonic()
                     ready = max(self._next_start, self.pause_until)
                     if ready <= now:
                         break
                     await asyncio.sleep(ready - now)
-                self._next_start = now + self.interval
-            self.in_flight += 1
-            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-            try:
-                yield
+                if self.interval == 0:
+                    sent()
+                self.in_flight += 1
+                self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                try:
+                    yield sent
+                finally:
+                    self.in_flight -= 1
             finally:
-                self.in_flight -= 1
+                sent()
 
     def note(self, refused: bool) -> None:
         """Count a response: ``refused`` (a block page or a 429) extends the streak,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from scraper import values
@@ -34,8 +35,10 @@ def section_of(heading: str) -> str | None:
     return match[1].lower() if match else None
 
 
+@lru_cache(maxsize=4096)
 def row_key(label: str) -> str:
-    """A row label compared case-, whitespace- and entity-insensitively."""
+    """A row label compared case-, whitespace- and entity-insensitively (cached: the same
+    few labels recur on every page)."""
     return clean(label).lower().rstrip(":").rstrip()
 
 

@@ -24,8 +24,12 @@ _RATING = re.compile(rf"^(?P<num>{_NUMBER})\s*(?:/\s*5|out of 5|stars?)?$")
 _RANGE = re.compile(
     r"^(?:between\s+)?(?P<lo>[^\s].*?)\s*(?:\band\b|\bto\b|-)\s*(?P<hi>\$?\s*[\d.,]+\s*[kmb]?)$"
 )
-_PAIR = re.compile(r"\s*(?P<label>[^,%]*?[^\s,%])\s*,\s*(?P<pct>[+-]?\d+(?:\.\d+)?)\s*%\s*[,;]?")
+_PCT_AFTER_LABEL = re.compile(r",\s*([+-]?\d+(?:\.\d+)?)\s*%")
 _LABELLED = re.compile(r"^(?P<label>.*?[^\s,])\s*,\s*(?P<pct>[+-]?\d+(?:\.\d+)?)\s*%$")
+_FAST_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_FAST_MONEY = re.compile(rf"\$?{_FAST_NUMBER}")
+_FAST_PERCENT = re.compile(rf"-?{_FAST_NUMBER}%?")
+_FAST_RANGE = re.compile(rf"[Bb]etween \$({_FAST_NUMBER}) [Aa]nd \$({_FAST_NUMBER})")
 _UNIT_MONTHS = {"year": 12, "years": 12, "month": 1, "months": 1}
 _TIME_RANGE = re.compile(
     r"(?P<less>less than\s+|under\s+)?(?P<lo>\d+(?:\.\d+)?)"
@@ -65,6 +69,8 @@ def _fail(kind: str, text: str) -> ValueError:
 
 def parse_money(text: str) -> float | None:
     """``$69,350`` -> 69350.0; ``$69.3K`` -> 69300.0; ``$1.2M`` -> 1200000.0."""
+    if _FAST_MONEY.fullmatch(text):
+        return float(text.lstrip("$").replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -77,6 +83,8 @@ def parse_money(text: str) -> float | None:
 
 def parse_number(text: str) -> float | None:
     """A plain number, commas allowed (``249,856``), optionally with a ``K``/``M``/``B`` suffix."""
+    if _FAST_MONEY.fullmatch(text) and text[0] != "$":
+        return float(text.replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -88,6 +96,8 @@ def parse_number(text: str) -> float | None:
 
 def parse_percent(text: str) -> float | None:
     """``6%`` -> 6.0, ``-2.5%`` -> -2.5 (a bare number is taken as a percentage too)."""
+    if _FAST_PERCENT.fullmatch(text):
+        return float(text.rstrip("%").replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -99,6 +109,8 @@ def parse_percent(text: str) -> float | None:
 
 def parse_years(text: str) -> float | None:
     """``44`` or ``6 years`` -> the number of years."""
+    if _FAST_MONEY.fullmatch(text) and text[0] != "$":
+        return float(text.replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -122,6 +134,9 @@ def parse_rating(text: str) -> float | None:
 def parse_money_range(text: str) -> tuple[float, float] | None:
     """``Between $48,000 And $98,000`` (or ``$48K - $98K``, ``$48,000 to $98,000``) ->
     ``(48000.0, 98000.0)``."""
+    fast = _FAST_RANGE.fullmatch(text)
+    if fast:
+        return float(fast[1].replace(",", "")), float(fast[2].replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -154,16 +169,15 @@ def parse_pct_list(text: str, lower: bool = False) -> dict[str, float] | None:
     text = clean(text)
     if text.lower() in NULL_MARKERS:
         return None
-    result: dict[str, float] = {}
-    pos = 0
-    for match in _PAIR.finditer(text):
-        if match.start() != pos:
-            raise _fail("a list of 'Label, N%' pairs", text)
-        label = match["label"]
-        result[label.lower() if lower else label] = float(match["pct"])
-        pos = match.end()
-    if not result or pos != len(text):
+    parts = _PCT_AFTER_LABEL.split(text)
+    if len(parts) < 3 or parts[-1].strip(" ,;"):
         raise _fail("a list of 'Label, N%' pairs", text)
+    result: dict[str, float] = {}
+    for i in range(0, len(parts) - 1, 2):
+        label = parts[i].strip(" ,;")
+        if not label or "%" in label:
+            raise _fail("a list of 'Label, N%' pairs", text)
+        result[label.lower() if lower else label] = float(parts[i + 1])
     return result
 
 
