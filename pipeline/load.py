@@ -16,6 +16,7 @@ which ``bench/load_bench.py`` measures against a bare ``executemany`` floor.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import secrets
@@ -30,7 +31,7 @@ from typing import Any, TypeVar
 from pipeline import quality
 from pipeline.quality import Issue
 from schemas.database import FIGURE_COLUMNS
-from schemas.records import SCALAR_FIELDS, ComparisonRecord, Side, SideRecord
+from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import Settings
 from scraper.urls import comparison_path, normalize_url, page_key
 
@@ -128,14 +129,14 @@ class LoadReport:
     issues_by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def side_sha256(side: SideRecord) -> str:
-    """Content hash of one role's figures on a page: what decides 'changed'."""
+def side_sha256(side: SideRecord, figures: dict[str, Any] | None = None) -> str:
+    """Content hash of one role's figures on a page: what decides 'changed'.
+    ``figures`` is ``quality.figures_of(side)`` when the caller has it already."""
     payload = (
-        [getattr(side, name) for name in SCALAR_FIELDS],
+        list((figures or quality.figures_of(side)).values()),
         sorted((side.gender_pct or {}).items()),
         sorted((side.race_pct or {}).items()),
         side.top_skills,
-        [side.months_to_become.min, side.months_to_become.max] if side.months_to_become else None,
     )
     return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
 
@@ -244,13 +245,23 @@ class Loader:
         return self.report
 
     def _transaction(self, work: Any, *args: Any) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """Run ``work`` in one write transaction, with the cyclic garbage collector paused:
+        a batch allocates tens of thousands of short-lived tuples and no cycles, and
+        collections scanning every live record cost as much as the SQL
+        (``bench/load_bench.py``). It runs again between batches."""
+        collecting = gc.isenabled()
+        gc.disable()
         try:
-            work(*args)
-        except BaseException:
-            self.conn.rollback()
-            raise
-        self.conn.commit()
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                work(*args)
+            except BaseException:
+                self.conn.rollback()
+                raise
+            self.conn.commit()
+        finally:
+            if collecting:
+                gc.enable()
 
     # -- one batch ------------------------------------------------------------------
 
@@ -345,21 +356,24 @@ class Loader:
         else:
             url = comparison_path(a.slug, b.slug)
         key = page_key(url)
-        canonical = normalize_url(record.url) if record.url else None
+        if record.url is None:
+            canonical = None
+        else:
+            canonical = url if fetch is None else normalize_url(record.url)
         self._buf.roles[a.slug] = a.title
         self._buf.roles[b.slug] = b.title
-        digests = [side_sha256(record.side(s)) for s in SIDES]
+        figures = [quality.figures_of(record.side(s)) for s in SIDES]
+        digests = [side_sha256(record.side(s), f) for s, f in zip(SIDES, figures, strict=True)]
         content = comparison_sha256(record, digests)
         comparison = self._comparison(record, key, url, canonical, fetched_at, content)
         changed = False
-        for which, digest in zip(SIDES, digests, strict=True):
+        for which, digest, values in zip(SIDES, digests, figures, strict=True):
             side = record.side(which)
             changed |= self._side(page, record, comparison, which, side, digest, fetched_at)
-            figures = quality.figures_of(side)
-            self._count_nulls(figures)
+            self._count_nulls(values)
             for issue in quality.side_checks(side, which, key):
                 self._issue(issue, page, url)
-            for issue in self.agreement.check(record.role(which).slug, figures, key):
+            for issue in self.agreement.check(record.role(which).slug, values, key):
                 self._issue(issue, page, url)
         if changed and fetched_at >= comparison.last_changed_at:
             comparison.last_changed_at = fetched_at
@@ -524,7 +538,6 @@ class Loader:
         fetched_at: str,
     ) -> tuple[Any, ...]:
         fetch = page.fetch
-        months = side.months_to_become
         return (
             oid,
             comparison.comparison_id,
@@ -535,9 +548,7 @@ class Loader:
             self.run_id,
             record.parser_version,
             digest,
-            *[getattr(side, name) for name in SCALAR_FIELDS],
-            months.min if months else None,
-            months.max if months else None,
+            *quality.figures_of(side).values(),
         )
 
     def _buffer_observation(

@@ -125,7 +125,7 @@ class RoleAgreement:
             self._first[role_slug] = (page, figures)
             return
         first_page, first = seen
-        if first_page == page:
+        if first_page == page or first == figures:
             return
         for column, value in figures.items():
             if (role_slug, column) in self._reported or not figures_differ(first[column], value):

@@ -1,0 +1,197 @@
+"""Loader throughput: pages/second into a fresh database and into one that already holds
+the same pages, each beside its floor measured in the same run.
+
+The floor is plain ``sqlite3`` ``executemany`` of exactly the rows the loader writes
+(roles, comparisons, role_observations, role_gender, role_race, role_skills) in one
+transaction, into the same schema: ``INSERT`` for the fresh path, ``INSERT OR IGNORE``
+for the second. The loader gets the records as the parse pool hands them over (a stream
+of unpickled ``ComparisonRecord`` objects read from a file), as ``careers load FILE.jsonl``
+does (JSON lines validated by pydantic), and from a list in memory (like the floor's rows:
+the loader's own cost, without producing its input). Memory: peak Python allocations
+(tracemalloc) while loading N/4 and N pages; flat means the same peak.
+
+    .venv/bin/python bench/load_bench.py [--pages 10000] [--batch-size 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import pickle
+import sqlite3
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from demosite.generator import catalog, role_figures
+from pipeline.load import load_records, side_sha256
+from schemas.database import FIGURE_COLUMNS, connect
+from schemas.records import ComparisonRecord, RoleRef, Sides
+from scraper.urls import comparison_path
+
+SEED = 5
+BASE = "https://www.zippia.com"
+
+
+def make_records(n: int) -> Iterator[ComparisonRecord]:
+    cat = catalog(SEED)
+    for i in range(n):
+        a, b = cat.pair(i)
+        fa, fb = role_figures(SEED, a), role_figures(SEED, b)
+        yield ComparisonRecord(
+            url=BASE + comparison_path(a, b),
+            role_a=RoleRef(title=cat.role_title(a) or a, slug=a),
+            role_b=RoleRef(title=cat.role_title(b) or b, slug=b),
+            higher_paid="a" if (fa.yearly_salary_usd or 0) >= (fb.yearly_salary_usd or 0) else "b",
+            parser_version="bench",
+            sides=Sides(a=fa, b=fb),
+        )
+
+
+def write_inputs(n: int, directory: Path) -> tuple[Path, Path]:
+    pickled, jsonl = directory / "records.pickle", directory / "records.jsonl"
+    with pickled.open("wb") as pf, jsonl.open("w", encoding="utf-8") as jf:
+        for record in make_records(n):
+            pickle.dump(record, pf, protocol=pickle.HIGHEST_PROTOCOL)
+            jf.write(record.model_dump_json() + "\n")
+    return pickled, jsonl
+
+
+def from_pickle(path: Path) -> Iterator[ComparisonRecord]:
+    with path.open("rb") as fh:
+        while True:
+            try:
+                yield pickle.load(fh)
+            except EOFError:
+                return
+
+
+def from_jsonl(path: Path) -> Iterator[ComparisonRecord]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            yield ComparisonRecord.model_validate_json(line)
+
+
+def floor_rows(path: Path, at: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Exactly the rows the loader writes for these records."""
+    rows: dict[str, list[tuple[Any, ...]]] = {
+        "roles": [], "comparisons": [], "role_observations": [],
+        "role_gender": [], "role_race": [], "role_skills": [],
+    }
+    roles: dict[str, str] = {}
+    oid = 0
+    for cid, record in enumerate(from_pickle(path), 1):
+        for side in ("a", "b"):
+            ref, values = record.role(side), record.side(side)  # type: ignore[arg-type]
+            roles[ref.slug] = ref.title
+            oid += 1
+            months = values.months_to_become
+            rows["role_observations"].append((
+                oid, cid, ref.slug, side, None, at, "floor", record.parser_version,
+                side_sha256(values),
+                *[getattr(values, c) for c in FIGURE_COLUMNS[:-2]],
+                months.min if months else None, months.max if months else None,
+            ))
+            rows["role_gender"] += [(oid, ref.slug, k, v) for k, v in (values.gender_pct or {}).items()]
+            rows["role_race"] += [(oid, ref.slug, k, v) for k, v in (values.race_pct or {}).items()]
+            rows["role_skills"] += [(oid, ref.slug, i, s) for i, s in enumerate(values.top_skills, 1)]
+        a, b = record.role_a.slug, record.role_b.slug
+        rows["comparisons"].append(
+            (cid, a, b, comparison_path(a, b), record.url, record.url, record.higher_paid,
+             at, at, at, "x", None)
+        )
+    rows["roles"] = list(roles.items())
+    return rows
+
+
+def floor(db: Path, rows: dict[str, list[tuple[Any, ...]]], verb: str) -> float:
+    conn = connect(db)
+    started = time.perf_counter()
+    conn.execute("BEGIN")
+    for table, values in rows.items():
+        if values:
+            marks = ", ".join("?" * len(values[0]))
+            conn.executemany(f"{verb} INTO {table} VALUES ({marks})", values)
+    conn.commit()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def loader(db: Path, source: Iterator[ComparisonRecord], batch: int, at: str) -> float:
+    conn = connect(db)
+    started = time.perf_counter()
+    load_records(conn, source, batch_size=batch, fetched_at=at)
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def peak_memory(path: Path, n: int, batch: int, directory: Path) -> float:
+    """Peak Python allocation (MB) while loading the first ``n`` records."""
+    def first(k: int) -> Iterator[ComparisonRecord]:
+        for i, record in enumerate(from_pickle(path)):
+            if i >= k:
+                return
+            yield record
+
+    db = directory / f"mem-{n}.db"
+    conn = connect(db)
+    gc.collect()
+    tracemalloc.start()
+    load_records(conn, first(n), batch_size=batch, fetched_at="2026-11-01T00:00:00Z")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    conn.close()
+    return peak / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=200)
+    args = parser.parse_args()
+    n, batch = args.pages, args.batch_size
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        pickled, jsonl = write_inputs(n, d)
+        t1, t2 = "2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z"
+        rows = floor_rows(pickled, t1)
+        total = sum(len(v) for v in rows.values())
+        print(f"{n} pages, {total} rows ({total / n:.1f} per page), batch size {batch}")
+        started = time.perf_counter()
+        in_memory = list(from_pickle(pickled))
+        unpickling = time.perf_counter() - started
+        results = {}
+        results["floor fresh (INSERT)"] = floor(d / "floor.db", rows, "INSERT")
+        results["loader fresh (in memory)"] = loader(d / "mem.db", iter(in_memory), batch, t1)
+        results["loader fresh (streamed)"] = loader(d / "load.db", from_pickle(pickled), batch, t1)
+        results["loader fresh (JSON lines)"] = loader(d / "json.db", from_jsonl(jsonl), batch, t1)
+        results["floor again (INSERT OR IGNORE)"] = floor(d / "floor.db", rows, "INSERT OR IGNORE")
+        results["loader again (in memory)"] = loader(d / "mem.db", iter(in_memory), batch, t2)
+        results["loader again (streamed)"] = loader(d / "load.db", from_pickle(pickled), batch, t2)
+        results["loader again (JSON lines)"] = loader(d / "json.db", from_jsonl(jsonl), batch, t2)
+        del rows, in_memory
+        print(f"reading the {n} pickled records alone takes {unpickling:.2f} s")
+        for name, seconds in results.items():
+            print(f"{name:34s} {seconds:7.2f} s  {n / seconds:9.0f} pages/s")
+        for path, floor_name in (("fresh", "floor fresh (INSERT)"),
+                                 ("again", "floor again (INSERT OR IGNORE)")):
+            for source in ("in memory", "streamed", "JSON lines"):
+                ratio = results[f"loader {path} ({source})"] / results[floor_name]
+                print(f"ratio loader/floor, {path}, {source}: {ratio:.2f}x")
+        small = peak_memory(pickled, n // 4, batch, d)
+        large = peak_memory(pickled, n, batch, d)
+        print(f"peak Python memory loading {n // 4} pages: {small:.1f} MB; {n} pages: {large:.1f} MB")
+        conn = sqlite3.connect(d / "load.db")
+        observations = conn.execute("SELECT count(*) FROM role_observations").fetchone()[0]
+        print(f"observations after both loads: {observations} (2 per page: nothing duplicated)")
+        roles = conn.execute("SELECT count(*) FROM roles").fetchone()[0]
+        print(f"distinct roles: {roles} (the in-run agreement check keeps one set of figures each)")
+
+
+if __name__ == "__main__":
+    main()
