@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -140,6 +141,7 @@ class Catalog:
         self._pairs: list[tuple[int, int]] = []
         self._index: dict[tuple[int, int], int] = {}
         self._by_role: dict[int, list[int]] = {}
+        self._lock = threading.Lock()
 
     def _add(self, a: int, b: int) -> None:
         self._index[(a, b)] = len(self._pairs)
@@ -147,7 +149,17 @@ class Catalog:
         self._by_role.setdefault(b, []).append(len(self._pairs))
         self._pairs.append((a, b))
 
+    def extend(self, pages: int) -> None:
+        """Make sure the first ``pages`` pairs exist (thread-safe)."""
+        self._extend(pages - 1)
+
     def _extend(self, upto: int) -> None:
+        if len(self._pairs) > upto:
+            return
+        with self._lock:
+            self._extend_locked(upto)
+
+    def _extend_locked(self, upto: int) -> None:
         while len(self._pairs) <= upto:
             k = len(self._pairs)
             if k < len(self._FIXED):
@@ -478,8 +490,8 @@ def generate_page(
         side_b=fb,
         intro=" ".join(sentences),
         skills=_skills_sentences(ra, rb, fa, fb),
-        related=_related(seed, slug_a, index, max(pages or 0, index + 1, 200)),
-        nav_roles=[(s, cat.role_title(s) or s) for s in cat.roles(60)],
+        related=_related(seed, slug_a, index, pages or max(index + 1, 200)),
+        nav_roles=[(s, cat.role_title(s) or s) for s in cat.roles(min(60, pages or 60))],
         deploy=f"{seed}",
     )
     html = render.render_page(content, variant, size, random.Random(f"{seed}:markup:{index}"))

@@ -101,7 +101,7 @@ class Site:
         self.crawl_delay = crawl_delay
         self.base_url = "http://127.0.0.1/"
         self.catalog = generator.catalog(seed)
-        self.catalog.index_of("", "", pages)  # extend the catalog once, before threads read it
+        self.catalog.extend(pages)
         self.paths = [self.catalog.path(i) for i in range(pages)]
         self._index = {p: i for i, p in enumerate(self.paths)}
         self._lock = threading.Lock()
