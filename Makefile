@@ -21,11 +21,11 @@ install: $(CAREERS)
 ## The main job, end to end, on the bundled demo site (flaky profile, full speed).
 demo: $(CAREERS)
 	@set -e; \
-	$(CAREERS) demo-site --port $(DEMO_PORT) --faults $(DEMO_FAULTS) > output/demo-site.log 2>&1 & \
+	$(CAREERS) demo-site --port $(DEMO_PORT) --faults $(DEMO_FAULTS) --slow-seconds 8 > output/demo-site.log 2>&1 & \
 	site=$$!; trap 'kill $$site 2>/dev/null; wait $$site 2>/dev/null || true' EXIT; \
 	$(BIN)/python scripts/wait_for_http.py $(DEMO_URL)robots.txt; \
 	echo "demo site: $(DEMO_URL) (faults: $(DEMO_FAULTS))"; \
-	$(CAREERS) refresh --base-url $(DEMO_URL) --rate 0 --max-in-flight 16 -v; \
+	CAREERS_LIMITS__TIMEOUT=5 $(CAREERS) refresh --base-url $(DEMO_URL) --rate 0 --max-in-flight 16 -v; \
 	echo "database: output/careers.db   CSVs: output/csv/   report: output/report/index.html   run reports: output/runs/"
 
 refresh: $(CAREERS)

@@ -38,7 +38,7 @@ class RefreshResult:
 def refresh(settings: Settings) -> RefreshResult:
     out = settings.output
     try:
-        crawled = crawl(settings, finalize=False)
+        crawled = crawl(settings, finalize=False, command="refresh")
     except CrawlFatal as exc:
         return _fatal(settings, getattr(exc, "run_id", None), str(exc))
     run_id = crawled.run_id

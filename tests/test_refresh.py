@@ -1,0 +1,129 @@
+"""`careers refresh` end to end against the demo site: one run, one run id, the JSON run
+report, exit codes, and silence under cron when all went well."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.exitcodes import ExitCode
+from pipeline.lock import run_lock
+from schemas.database import COUNTERS, LOAD_COUNTERS
+
+FAST = {
+    "CAREERS_LIMITS__TIMEOUT": "1",
+    "CAREERS_RETRIES__BACKOFF_BASE": "0.05",
+    "CAREERS_RETRIES__BACKOFF_CAP": "0.2",
+}
+
+
+def refresh(base_url: str, out: Path, *extra: str, env: dict[str, str] | None = None):
+    """Run the real command in a child process with no terminal, as cron does."""
+    args = [
+        sys.executable, "-m", "pipeline.cli", "refresh",
+        "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
+        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
+        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"), *extra,
+    ]  # fmt: skip
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
+    environ.update(FAST, CAREERS_OUTPUT__RUNS_DIR=str(out / "runs"), **(env or {}))
+    return subprocess.run(args, capture_output=True, text=True, cwd=out, env=environ, timeout=120)
+
+
+def only_run_report(out: Path) -> dict:
+    reports = sorted((out / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return json.loads(reports[-1].read_text())
+
+
+def db(out: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(out / "careers.db")
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def test_flaky_site_is_loaded_whole_and_a_good_run_is_silent(demo_site_factory, tmp_path):
+    site = demo_site_factory(pages=30, faults="flaky", slow_seconds=2)
+    proc = refresh(site.base_url, tmp_path)
+    assert proc.returncode == ExitCode.OK, proc.stderr
+    assert proc.stdout == "" and proc.stderr == ""
+
+    report = only_run_report(tmp_path)
+    conn = db(tmp_path)
+    row = dict(conn.execute("SELECT * FROM runs WHERE run_id = ?", (report["run_id"],)).fetchone())
+    assert row["command"] == "refresh" and row["exit_code"] == 0 and row["finished_at"]
+    for name in (*COUNTERS, *LOAD_COUNTERS, "started_at", "finished_at", "exit_code"):
+        assert report[name] == row[name], name
+    pages = len(site.site.live_paths())
+    assert report["discovered"] == pages and report["new"] == pages
+    assert report["retried"] > 0 and report["failed"] == 0
+    assert conn.execute("SELECT count(*) FROM comparisons").fetchone()[0] == pages
+    assert report["records_written"] == 2 * pages
+    assert (tmp_path / "csv" / "role_latest.csv").is_file()
+    assert (tmp_path / "report" / "index.html").is_file()
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_second_run_is_answered_by_304s_and_a_change_by_new_history(demo_site_factory, tmp_path):
+    site = demo_site_factory(pages=20)
+    assert refresh(site.base_url, tmp_path).returncode == 0
+    second = refresh(site.base_url, tmp_path, "-v")
+    assert second.returncode == 0, second.stderr
+    assert "finished with exit code 0" in second.stdout
+    report = only_run_report(tmp_path)
+    assert report["not_modified"] == report["discovered"] == 21
+    assert report["records_written"] == 0
+
+    changed = site.site.change(2)
+    assert refresh(site.base_url, tmp_path).returncode == 0
+    report = only_run_report(tmp_path)
+    assert report["changed"] == 2 and report["not_modified"] == 19
+    assert report["records_written"] >= 2
+    conn = db(tmp_path)
+    assert conn.execute("SELECT count(*) FROM runs").fetchone()[0] == 3
+    rows = conn.execute(
+        "SELECT count(*) FROM role_observations WHERE run_id = ?", (report["run_id"],)
+    ).fetchone()[0]
+    assert rows == report["records_written"]
+    assert len(changed) == 2
+
+
+def test_hostile_site_exits_1_and_says_what_broke(demo_site_factory, tmp_path):
+    site = demo_site_factory(pages=30, faults="hostile", slow_seconds=2)
+    proc = refresh(site.base_url, tmp_path)
+    assert proc.returncode == ExitCode.DEGRADED, proc.stderr
+    assert "pages failed" in proc.stderr and proc.stdout == ""
+    report = only_run_report(tmp_path)
+    assert report["exit_code"] == 1 and report["problems"]
+    assert report["gone"] > 0 and report["failed"] + report["blocked"] > 0
+    loaded = db(tmp_path).execute("SELECT count(*) FROM comparisons").fetchone()[0]
+    assert loaded == report["new"]
+
+
+def test_unreachable_robots_is_fatal(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = refresh(f"http://127.0.0.1:{port}/", tmp_path)
+    assert proc.returncode == ExitCode.FATAL
+    assert "robots.txt" in proc.stderr
+
+
+def test_second_run_while_one_runs_exits_3(demo_site, tmp_path):
+    with run_lock(tmp_path / "careers.db", "test"):
+        proc = refresh(demo_site.base_url, tmp_path)
+    assert proc.returncode == ExitCode.LOCKED
+    assert "holds the lock" in proc.stderr and "command=test" in proc.stderr
+
+
+@pytest.mark.parametrize("bad", ["--max-in-flight=0", "--rate=-1"])
+def test_bad_flag_is_fatal(demo_site, tmp_path, bad):
+    proc = refresh(demo_site.base_url, tmp_path, bad)
+    assert proc.returncode == ExitCode.FATAL
+    assert "command-line flag" in proc.stderr
