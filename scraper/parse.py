@@ -22,6 +22,8 @@ PARSER_VERSION = "1.0"
 """Bumped whenever the same HTML could parse to a different record."""
 
 _BLOCKS = "h1,h2,h3,h4,h5,h6,p,table"
+_SCRIPT_KEEP = 2048
+"""Script bodies up to this many characters are parsed as they are: not worth a copy."""
 
 
 def _tag_ids(*tags: str) -> dict[str, int]:
@@ -54,13 +56,39 @@ def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
     """The record ``html`` shows; ``url`` is where it came from (else its canonical link)."""
     if not html[-256:].rstrip().lower().endswith("</html>"):
         raise ParseError("truncated", "the document does not end with </html>")
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(_without_script_bodies(html))
     reader = _PageReader()
     for node in tree.css(_BLOCKS):
         reader.feed(node)
     if reader.roles is None:
         raise _not_found(tree, reader)
     return reader.record(_page_url(tree, url))
+
+
+def _without_script_bodies(html: str) -> str:
+    """``html`` less the bodies of its large ``<script>`` elements.
+
+    A live page is mostly the JSON payload of one script (100-300 KB) that holds nothing
+    the record needs; leaving it out before parsing saves most of the parse. Only a body
+    without any ``<`` is left out: such a body is one run of text whatever the tokenizer's
+    state, so the rest of the document parses exactly as before.
+    """
+    parts: list[str] = []
+    kept = 0
+    start = html.find("<script")
+    while start >= 0:
+        body = html.find(">", start) + 1
+        end = html.find("<", body) if body else -1
+        if end < 0:
+            break
+        if end - body > _SCRIPT_KEEP and html.startswith("</script", end):
+            parts.append(html[kept:body])
+            kept = end
+        start = html.find("<script", end)
+    if not parts:
+        return html
+    parts.append(html[kept:])
+    return "".join(parts)
 
 
 def _page_url(tree: LexborHTMLParser, url: str | None) -> tuple[str | None, tuple[str, str] | None]:
