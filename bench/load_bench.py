@@ -133,7 +133,7 @@ def loader(db: Path, source: Iterator[ComparisonRecord], batch: int, at: str) ->
 def peak_memory(path: Path, n: int, batch: int, directory: Path) -> float:
     """Peak Python allocation (MB) while loading the first ``n`` records."""
     def first(k: int) -> Iterator[ComparisonRecord]:
-        for i, record in enumerate(from_pickle(path)):
+        for i, record in enumerate(from_jsonl(path)):
             if i >= k:
                 return
             yield record
@@ -149,47 +149,63 @@ def peak_memory(path: Path, n: int, batch: int, directory: Path) -> float:
     return peak / 1e6
 
 
+def best(runs: list[float]) -> float:
+    return min(runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3, help="Best of N (the machine is shared).")
     args = parser.parse_args()
-    n, batch = args.pages, args.batch_size
+    n, batch, repeat = args.pages, args.batch_size, args.repeat
     with tempfile.TemporaryDirectory() as tmp:
         d = Path(tmp)
         pickled, jsonl = write_inputs(n, d)
-        t1, t2 = "2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z"
-        rows = floor_rows(pickled, t1)
+        rows = floor_rows(pickled, "2026-11-01T00:00:00Z")
         total = sum(len(v) for v in rows.values())
-        print(f"{n} pages, {total} rows ({total / n:.1f} per page), batch size {batch}")
+        print(f"{n} pages, {total} rows ({total / n:.1f} per page), batch size {batch}, "
+              f"best of {repeat}")
         started = time.perf_counter()
+        for _ in from_jsonl(jsonl):
+            pass
+        print(f"reading + validating the {n} JSON lines alone: {time.perf_counter() - started:.2f} s")
         in_memory = list(from_pickle(pickled))
-        unpickling = time.perf_counter() - started
-        results = {}
-        results["floor fresh (INSERT)"] = floor(d / "floor.db", rows, "INSERT")
-        results["loader fresh (in memory)"] = loader(d / "mem.db", iter(in_memory), batch, t1)
-        results["loader fresh (streamed)"] = loader(d / "load.db", from_pickle(pickled), batch, t1)
-        results["loader fresh (JSON lines)"] = loader(d / "json.db", from_jsonl(jsonl), batch, t1)
-        results["floor again (INSERT OR IGNORE)"] = floor(d / "floor.db", rows, "INSERT OR IGNORE")
-        results["loader again (in memory)"] = loader(d / "mem.db", iter(in_memory), batch, t2)
-        results["loader again (streamed)"] = loader(d / "load.db", from_pickle(pickled), batch, t2)
-        results["loader again (JSON lines)"] = loader(d / "json.db", from_jsonl(jsonl), batch, t2)
+        runs: dict[str, list[float]] = {}
+        for rep in range(repeat):
+            at = f"2026-11-01T00:00:{rep:02d}Z"
+            runs.setdefault("floor fresh (INSERT)", []).append(
+                floor(d / f"floor{rep}.db", rows, "INSERT"))
+            runs.setdefault("loader fresh (records in memory)", []).append(
+                loader(d / f"mem{rep}.db", iter(in_memory), batch, at))
+            runs.setdefault("loader fresh (JSON lines streamed)", []).append(
+                loader(d / f"json{rep}.db", from_jsonl(jsonl), batch, at))
+        for rep in range(repeat):
+            at = f"2026-11-08T00:00:{rep:02d}Z"
+            runs.setdefault("floor again (INSERT OR IGNORE)", []).append(
+                floor(d / "floor0.db", rows, "INSERT OR IGNORE"))
+            runs.setdefault("loader again (records in memory)", []).append(
+                loader(d / "mem0.db", iter(in_memory), batch, at))
+            runs.setdefault("loader again (JSON lines streamed)", []).append(
+                loader(d / "json0.db", from_jsonl(jsonl), batch, at))
         del rows, in_memory
-        print(f"reading the {n} pickled records alone takes {unpickling:.2f} s")
+        results = {name: best(times) for name, times in runs.items()}
         for name, seconds in results.items():
-            print(f"{name:34s} {seconds:7.2f} s  {n / seconds:9.0f} pages/s")
+            print(f"{name:36s} {seconds:7.2f} s  {n / seconds:8.0f} pages/s")
         for path, floor_name in (("fresh", "floor fresh (INSERT)"),
                                  ("again", "floor again (INSERT OR IGNORE)")):
-            for source in ("in memory", "streamed", "JSON lines"):
+            for source in ("records in memory", "JSON lines streamed"):
                 ratio = results[f"loader {path} ({source})"] / results[floor_name]
                 print(f"ratio loader/floor, {path}, {source}: {ratio:.2f}x")
-        small = peak_memory(pickled, n // 4, batch, d)
-        large = peak_memory(pickled, n, batch, d)
-        print(f"peak Python memory loading {n // 4} pages: {small:.1f} MB; {n} pages: {large:.1f} MB")
-        conn = sqlite3.connect(d / "load.db")
+        small = peak_memory(jsonl, n // 4, batch, d)
+        large = peak_memory(jsonl, n, batch, d)
+        print(f"peak Python memory loading {n // 4} pages: {small:.1f} MB; "
+              f"{n} pages: {large:.1f} MB")
+        conn = sqlite3.connect(d / "json0.db")
         observations = conn.execute("SELECT count(*) FROM role_observations").fetchone()[0]
-        print(f"observations after both loads: {observations} (2 per page: nothing duplicated)")
         roles = conn.execute("SELECT count(*) FROM roles").fetchone()[0]
+        print(f"observations after {1 + repeat} loads: {observations} (2 per page: no duplicates)")
         print(f"distinct roles: {roles} (the in-run agreement check keeps one set of figures each)")
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -131,19 +130,21 @@ class LoadReport:
 
 def side_sha256(side: SideRecord, figures: dict[str, Any] | None = None) -> str:
     """Content hash of one role's figures on a page: what decides 'changed'.
-    ``figures`` is ``quality.figures_of(side)`` when the caller has it already."""
+    ``figures`` is ``quality.figures_of(side)`` when the caller has it already. The
+    payload is hashed by ``repr`` (floats print their shortest round-trip form, so equal
+    values hash equal); it is faster than JSON and only ever compared with itself."""
     payload = (
         list((figures or quality.figures_of(side)).values()),
         sorted((side.gender_pct or {}).items()),
         sorted((side.race_pct or {}).items()),
         side.top_skills,
     )
-    return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(repr(payload).encode()).hexdigest()
 
 
 def comparison_sha256(record: ComparisonRecord, sides: Sequence[str]) -> str:
-    payload = [record.role_a.title, record.role_b.title, record.higher_paid, *sides]
-    return hashlib.sha256(json.dumps(payload, separators=(",", ":")).encode()).hexdigest()
+    payload = (record.role_a.title, record.role_b.title, record.higher_paid, *sides)
+    return hashlib.sha256(repr(payload).encode()).hexdigest()
 
 
 def start_run(conn: sqlite3.Connection, command: str = "load") -> str:
@@ -316,10 +317,12 @@ class Loader:
         found: dict[tuple[str, str], _Comparison] = {}
         for chunk in batched(pairs, 400):
             values = ", ".join("(?, ?)" for _ in chunk)
+            # a join, not "(a, b) IN (VALUES ...)": SQLite scans the whole table for that
             rows = self.conn.execute(
+                f"WITH wanted (a, b) AS (VALUES {values}) "
                 "SELECT comparison_id, role_a_slug, role_b_slug, page_key, url, canonical_url, "
                 "higher_paid, first_seen_at, last_seen_at, last_changed_at, content_sha256 "
-                f"FROM comparisons WHERE (role_a_slug, role_b_slug) IN (VALUES {values})",
+                "FROM wanted JOIN comparisons ON role_a_slug = wanted.a AND role_b_slug = wanted.b",
                 [s for pair in chunk for s in pair],
             )
             for row in rows:

@@ -24,6 +24,7 @@ CHUNK = 16
 WINDOW = 4
 """Chunks in flight per worker."""
 _Outcome = tuple[ComparisonRecord | None, str | None, str | None]
+_Sent = tuple[str | None, str | None, str | None]
 
 
 def stored_fetches(
@@ -71,6 +72,22 @@ def _parse_chunk(archive_dir: Path, chunk: list[FetchRef]) -> list[_Outcome]:
     return [parse_stored(archive_dir, fetch) for fetch in chunk]
 
 
+def _parse_chunk_as_json(archive_dir: Path, chunk: list[FetchRef]) -> list[_Sent]:
+    """In a worker: records travel back as JSON, which the loader's process validates
+    faster than it unpickles a pydantic model."""
+    return [
+        (record.model_dump_json() if record else None, kind, message)
+        for record, kind, message in _parse_chunk(archive_dir, chunk)
+    ]
+
+
+def _received(sent: list[_Sent]) -> list[_Outcome]:
+    return [
+        (ComparisonRecord.model_validate_json(text) if text else None, kind, message)
+        for text, kind, message in sent
+    ]
+
+
 def _pages(chunk: list[FetchRef], outcomes: list[_Outcome]) -> Iterator[Parsed]:
     for fetch, (record, kind, message) in zip(chunk, outcomes, strict=True):
         yield Parsed(record, fetch, kind, message, fetch.url)
@@ -89,13 +106,13 @@ def parsed_pages(
         for chunk in batched(fetches, CHUNK):
             yield from _pages(chunk, _parse_chunk(archive_dir, chunk))
         return
-    in_flight: deque[tuple[list[FetchRef], Future[list[_Outcome]]]] = deque()
+    in_flight: deque[tuple[list[FetchRef], Future[list[_Sent]]]] = deque()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk in batched(fetches, CHUNK):
-            in_flight.append((chunk, pool.submit(_parse_chunk, archive_dir, chunk)))
+            in_flight.append((chunk, pool.submit(_parse_chunk_as_json, archive_dir, chunk)))
             if len(in_flight) >= workers * WINDOW:
                 done, future = in_flight.popleft()
-                yield from _pages(done, future.result())
+                yield from _pages(done, _received(future.result()))
         while in_flight:
             done, future = in_flight.popleft()
-            yield from _pages(done, future.result())
+            yield from _pages(done, _received(future.result()))
