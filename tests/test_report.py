@@ -6,6 +6,8 @@ loader, and the crawl's rows of two runs (the second changes K pages and removes
 
 from __future__ import annotations
 
+import base64
+import gzip
 import hashlib
 import json
 import sqlite3
@@ -38,12 +40,17 @@ class Page:
         self.html = path.read_text(encoding="utf-8")
         self.dom = LexborHTMLParser(self.html)
         self.charts: dict[str, Any] = self._json("report-charts")
-        self.tables: dict[str, Any] = self._json("report-tables")
+        self.tables: dict[str, Any] = json.loads(
+            gzip.decompress(base64.b64decode(self._script("report-tables")))
+        )
 
-    def _json(self, element_id: str) -> Any:
+    def _script(self, element_id: str) -> str:
         node = self.dom.css_first(f"script#{element_id}")
         assert node is not None, element_id
-        return json.loads(node.text())
+        return node.text()
+
+    def _json(self, element_id: str) -> Any:
+        return json.loads(self._script(element_id))
 
     def text(self, selector: str) -> str:
         node = self.dom.css_first(selector)

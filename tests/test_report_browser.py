@@ -257,6 +257,11 @@ def test_report_renders_offline_in_chromium(browser: Browser, tmp_path: Path) ->
     index = write_report(fixture.db, tmp_path / "report")
     browser.send("Page.navigate", {"url": index.resolve().as_uri()})
     browser.wait_for("Page.loadEventFired")
+    deadline = time.monotonic() + 20
+    while browser.evaluate("document.documentElement.dataset.tables") is None:
+        assert time.monotonic() < deadline, "the tables were never built"
+        time.sleep(0.05)
+    assert browser.evaluate("document.documentElement.dataset.tables") == "ready"
     state = browser.evaluate(CHART_STATE)
     shots = Path(os.environ.get(SCREENSHOT_DIR_ENV, tmp_path))
     shots.mkdir(parents=True, exist_ok=True)

@@ -262,25 +262,28 @@ def changed_figures(conn: sqlite3.Connection, run_id: str) -> tuple[int, list[Ro
 
 
 def new_comparisons(conn: sqlite3.Connection, run_id: str) -> list[Row]:
-    """Comparisons first observed in this run."""
+    """Comparisons whose first observation came from this run."""
     return rows(
         conn,
         """
+        WITH touched AS (
+            SELECT DISTINCT comparison_id FROM role_observations WHERE run_id = :run
+        ),
+        ordered AS (
+            SELECT o.comparison_id, o.run_id, ROW_NUMBER() OVER (
+                PARTITION BY o.comparison_id ORDER BY o.fetched_at, o.observation_id
+            ) AS k
+            FROM role_observations o JOIN touched USING (comparison_id)
+        )
         SELECT c.comparison_id, c.url, ra.title AS a_title, rb.title AS b_title
-        FROM comparisons c
+        FROM ordered
+        JOIN comparisons c USING (comparison_id)
         JOIN roles ra ON ra.role_slug = c.role_a_slug
         JOIN roles rb ON rb.role_slug = c.role_b_slug
-        WHERE EXISTS (SELECT 1 FROM role_observations o
-                      WHERE o.comparison_id = c.comparison_id AND o.run_id = ?)
-          AND NOT EXISTS (SELECT 1 FROM role_observations o
-                          WHERE o.comparison_id = c.comparison_id
-                            AND (o.run_id IS NULL OR o.run_id != ?)
-                            AND o.fetched_at <= (
-                                SELECT MIN(fetched_at) FROM role_observations n
-                                WHERE n.comparison_id = c.comparison_id AND n.run_id = ?))
+        WHERE ordered.k = 1 AND ordered.run_id = :run
         ORDER BY ra.title, rb.title
         """,
-        (run_id, run_id, run_id),
+        {"run": run_id},
     )
 
 

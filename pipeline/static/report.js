@@ -211,8 +211,14 @@
     this.next.disabled = this.page >= pages - 1;
   };
 
-  function buildTables() {
-    var specs = embedded("report-tables");
+  function unpack(id) {
+    var node = document.getElementById(id);
+    var bytes = Uint8Array.from(atob(node.textContent.trim()), function (c) { return c.charCodeAt(0); });
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    return new Response(stream).text().then(JSON.parse);
+  }
+
+  function buildTables(specs) {
     var registry = {};
     document.querySelectorAll("[data-datatable]").forEach(function (root) {
       var id = root.getAttribute("data-datatable");
@@ -224,8 +230,23 @@
         if (table) table.setFilter(link.getAttribute("data-filter") || "");
       });
     });
+    document.documentElement.setAttribute("data-tables", "ready");
   }
 
-  buildTables();
+  function tablesUnavailable(reason) {
+    document.querySelectorAll("[data-datatable]").forEach(function (root) {
+      root.textContent = "This table could not be shown: " + reason;
+    });
+    document.documentElement.setAttribute("data-tables", "failed");
+  }
+
   drawCharts();
+  if (typeof DecompressionStream === "undefined") {
+    tablesUnavailable("this browser lacks DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 or later needed).");
+  } else {
+    unpack("report-tables").then(buildTables, function (err) {
+      tablesUnavailable(String(err));
+      throw err;
+    });
+  }
 })();
