@@ -142,6 +142,8 @@ class Catalog:
         self._index: dict[tuple[int, int], int] = {}
         self._by_role: dict[int, list[int]] = {}
         self._lock = threading.Lock()
+        self._paid: dict[int, list[int]] = {}
+        self._paid_seen = 0
 
     def _add(self, a: int, b: int) -> None:
         self._index[(a, b)] = len(self._pairs)
@@ -167,6 +169,8 @@ class Catalog:
                 continue
             pool = min(len(self.titles), 24 + k // 3)
             rng = self._rng
+            if k % 40 == 20 and self._add_equally_paid(pool, rng):
+                continue
             if k > 10 and rng.random() < 0.12:
                 a, b = self._pairs[rng.randrange(len(self._pairs))]
                 if (b, a) not in self._index and (b, a) != (0, 1):
@@ -177,6 +181,23 @@ class Catalog:
                 if a != b and (a, b) not in self._index and (a, b) != (0, 1):
                     break
             self._add(a, b)
+
+    def _add_equally_paid(self, pool: int, rng: random.Random) -> bool:
+        """Compare two roles with the same average salary (the intro then names no
+        higher-paid role), when the pool has such a pair not yet compared."""
+        for i in range(self._paid_seen, pool):
+            pay = role(self.seed, self.slugs[i]).figures.average_salary_usd
+            if pay is not None:
+                self._paid.setdefault(pay, []).append(i)
+        self._paid_seen = max(self._paid_seen, pool)
+        groups = [g for _, g in sorted(self._paid.items()) if len(g) > 1]
+        for _ in range(20 if groups else 0):
+            group = groups[rng.randrange(len(groups))]
+            a, b = rng.sample(group, 2)
+            if (a, b) not in self._index and {a, b} != {0, 1}:
+                self._add(a, b)
+                return True
+        return False
 
     def pair_indexes(self, index: int) -> tuple[int, int]:
         self._extend(index)
@@ -252,6 +273,8 @@ def _seed_record() -> dict:
 def _random_figures(rng: random.Random, title: str) -> tuple[SideRecord, str]:
     yearly = int(rng.lognormvariate(11.05, 0.38))
     yearly = min(max(yearly, 24_000), 260_000)
+    if rng.random() < 0.15:  # the site rounds some figures, so some roles are paid the same
+        yearly = rng.choice((52_000, 64_000, 78_000))
     low = int(yearly * rng.uniform(0.55, 0.8)) // 1000 * 1000
     high = -(-int(yearly * rng.uniform(1.2, 1.7)) // 1000) * 1000
     male = rng.randint(80, 920)
@@ -406,7 +429,11 @@ def _intro(
         months_a, months_b = ma, mb
     higher: str | None = None
     ya, yb = fa.average_salary_usd, fb.average_salary_usd
-    if ya is not None and yb is not None and ya != yb and rng.random() < 0.85:
+    if ya is not None and yb is not None and ya == yb:
+        sentences.append(
+            f"Additionally, {name_a} and {name_b} both have an average salary of ${ya:,}."
+        )
+    elif ya is not None and yb is not None and rng.random() < 0.85:
         higher = "a" if ya > yb else "b"
         (hi_name, hi_pay), (lo_name, lo_pay) = (
             ((name_a, ya), (name_b, yb)) if higher == "a" else ((name_b, yb), (name_a, ya))

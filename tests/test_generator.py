@@ -99,6 +99,12 @@ def test_pages_cover_every_phrasing_and_value_shape() -> None:
     assert any("to become both" in t for t in texts)
     assert any("While it typically takes" in t for t in texts)
     assert {p.expected.higher_paid for p in PAGES} == {"a", "b", None}
+    equally_paid = [
+        p
+        for p in PAGES
+        if p.expected.sides.a.average_salary_usd == p.expected.sides.b.average_salary_usd
+    ]
+    assert len(equally_paid) >= 3 and all(p.expected.higher_paid is None for p in equally_paid)
     # the apart phrasing sometimes names side b first
     b_first = [
         p
