@@ -147,8 +147,9 @@ def test_prune_keeps_what_observations_and_unparsed_pages_need(tmp_path: Path) -
         )
     conn.execute("INSERT INTO roles VALUES ('a', 'A'), ('b', 'B')")
     conn.execute(
-        "INSERT INTO comparisons (comparison_id, role_a_slug, role_b_slug, url, first_seen_at,"
-        " last_seen_at, last_changed_at) VALUES (1, 'a', 'b', 'http://h/p2/', 'x', 'x', 'x')"
+        "INSERT INTO comparisons (comparison_id, role_a_slug, role_b_slug, page_key, url,"
+        " first_seen_at, last_seen_at, last_changed_at)"
+        " VALUES (1, 'a', 'b', '/p2/', 'http://h/p2/', 'x', 'x', 'x')"
     )
     conn.execute(
         "INSERT INTO role_observations (comparison_id, role_slug, side, fetch_id, fetched_at,"
