@@ -126,8 +126,8 @@ def test_counters_equal_the_runs_row_and_link_to_their_rows(
     for name in COUNTERS + LOAD_COUNTERS:
         link = page.dom.css_first(f"#counter-{name}")
         assert link is not None, name
-        assert int(link.css_first(".value").text().replace(",", "")) == run[name], name
-        assert link.attributes["href"].lstrip("#") in section_ids, name
+        assert page.text(f"#counter-{name} .value").replace(",", "") == str(run[name]), name
+        assert str(link.attributes["href"]).lstrip("#") in section_ids, name
         wanted = link.attributes.get("data-filter")
         if link.attributes["href"] == "#fetch-log" and wanted and wanted != "retried":
             assert sum(1 for r in fetch_rows if r["outcome"] == wanted) == run[name], name
@@ -237,8 +237,8 @@ def test_people_and_education_equal_sql(two_runs: tuple[Fixture, Page]) -> None:
         assert label.startswith(role["title"][:35]), (label, role["title"])
         assert f"({role['comparisons_seen']} pages" in label
     for i, role in enumerate(most_seen):
-        shares = dict(
-            sql(
+        shares: dict[str, float] = dict(
+            sql(  # type: ignore[arg-type]
                 fixture.db,
                 "SELECT label, pct FROM role_gender WHERE observation_id = ?",
                 (role["observation_id"],),

@@ -99,7 +99,7 @@ def _figure(fig: go.Figure, title: str, height: int = 420) -> dict[str, Any]:
 def _whole_numbers(fig: go.Figure, counts: Iterable[int], axis: str = "y") -> None:
     """Count axes show whole numbers only (no "2.5 roles")."""
     top = max(counts, default=0)
-    settings = {"rangemode": "tozero", "tickformat": ",d"}
+    settings: dict[str, Any] = {"rangemode": "tozero", "tickformat": ",d"}
     if top <= 10:
         settings["dtick"] = 1
     (fig.update_yaxes if axis == "y" else fig.update_xaxes)(**settings)
@@ -436,11 +436,11 @@ def composition(
     an empty row marked "(no data)"."""
     if not roles:
         return Chart(chart_id, title, "No roles.", None)
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = {}
     for parts in shares.values():
         for label, pct in parts.items():
-            totals[label] += pct or 0
-    labels = [label for label, _ in totals.most_common()]
+            totals[label] = totals.get(label, 0.0) + (pct or 0.0)
+    labels = sorted(totals, key=lambda label: -totals[label])
     ordered = list(reversed(roles))
 
     def has_data(slug: str) -> bool:

@@ -8,7 +8,7 @@ one query (or one small group of them) and returns rows as dicts, ``None`` kept 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,9 @@ Row = dict[str, Any]
 Shares = dict[str, float | None]
 
 
-def rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+def rows(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+) -> list[Row]:
     cur = conn.execute(sql, params)
     names = [d[0] for d in cur.description]
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -241,7 +243,10 @@ def changed_figures(conn: sqlite3.Connection, run_id: str) -> tuple[int, list[Ro
             if not _differs(before, after):
                 continue
             pages.add(new["comparison_id"])
-            numeric = isinstance(before, int | float) and isinstance(after, int | float)
+            difference = difference_pct = None
+            if isinstance(before, int | float) and isinstance(after, int | float):
+                difference = after - before
+                difference_pct = difference / abs(before) * 100 if before else None
             out.append(
                 {
                     "role": new["title"],
@@ -252,10 +257,8 @@ def changed_figures(conn: sqlite3.Connection, run_id: str) -> tuple[int, list[Ro
                     "field": name,
                     "old": before,
                     "new": after,
-                    "difference": (after - before) if numeric else None,
-                    "difference_pct": (
-                        (after - before) / abs(before) * 100 if numeric and before else None
-                    ),
+                    "difference": difference,
+                    "difference_pct": difference_pct,
                 }
             )
     return len(pages), out
