@@ -120,7 +120,7 @@ def read_intro(paragraphs: Iterable[str], roles: Roles) -> IntroFacts:
 
 
 def _read_higher_paid(low: str, roles: Roles, facts: IntroFacts) -> None:
-    match = _HIGHER.search(low)
+    match = _HIGHER.search(low, max(0, low.find("salary of ") - 40))
     if not match:
         return
     earner = roles.at_end(low, match.start())

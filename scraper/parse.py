@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import ComparisonRecord, Side
 from scraper.intro import Roles, description_role, mentions_facts, read_intro
-from scraper.tables import ROWS, SECTIONS, Row, row_key, section_of
+from scraper.tables import ROWS, SECTIONS, row_key, section_of
 from scraper.urls import comparison_slugs, slugify
 from scraper.values import clean
 
@@ -150,7 +150,7 @@ class _PageReader:
     def feed(self, node: LexborNode) -> None:
         tag = node.tag_id
         if tag == _P:
-            self._paragraph(clean(node.text_lexbor()))
+            self._paragraph(node.text_lexbor())
         elif tag == _TABLE:
             self.table_count += 1
             self._described = None
@@ -162,6 +162,7 @@ class _PageReader:
                 self.h1 = self._heading
 
     def _paragraph(self, text: str) -> None:
+        text = clean(text)
         if not text:
             return
         if self._described is not None:
@@ -186,6 +187,7 @@ class _PageReader:
             return
         columns = self._columns(titles, section)
         known = ROWS[section]
+        sides = self.sides
         seen: set[str] = set()
         for tr in rows[1:]:
             cells = _cells(tr)
@@ -204,6 +206,7 @@ class _PageReader:
                     raw=" | ".join(map(clean, cells[1:])),
                 )
                 continue
+            names = row.fields
             for side, raw in zip(columns, cells[1:3], strict=False):
                 try:
                     parsed = row.convert(raw)
@@ -217,7 +220,12 @@ class _PageReader:
                         raw=clean(raw),
                     )
                     continue
-                self._store(section, side, row, parsed, cells[0], raw)
+                fields = sides[side]
+                for name, value in zip(names, parsed, strict=True):
+                    if value is not None:
+                        if fields.get(name, value) != value:
+                            self._conflict(section, side, name, value, cells[0], raw)
+                        fields[name] = value
         if len(seen) < len(known):
             for key in known:
                 if key not in seen:
@@ -248,27 +256,20 @@ class _PageReader:
         )
         return "a", "b"
 
-    def _store(
-        self, section: str, side: Side, row: Row, parsed: tuple[Any, ...], label: str, raw: str
+    def _conflict(
+        self, section: str, side: Side, name: str, value: Any, label: str, raw: str
     ) -> None:
-        """Set a cell's fields; a value an earlier table showed differently is replaced, with
-        a warning, and a null never replaces a value."""
-        fields = self.sides[side]
-        for name, value in zip(row.fields, parsed, strict=True):
-            if value is None:
-                continue
-            old = fields.get(name)
-            if old is not None and old != value:
-                self.warn(
-                    "conflict",
-                    f"{name} is {old!r} in an earlier table and {value!r} in "
-                    f"the {section} table; the later is kept",
-                    table=section,
-                    row=clean(label),
-                    side=side,
-                    raw=clean(raw),
-                )
-            fields[name] = value
+        """A field an earlier table showed differently: the later value is kept (a null
+        never replaces a value), with a warning."""
+        self.warn(
+            "conflict",
+            f"{name} is {self.sides[side][name]!r} in an earlier table and {value!r} in the "
+            f"{section} table; the later is kept",
+            table=section,
+            row=clean(label),
+            side=side,
+            raw=clean(raw),
+        )
 
     def record(self, where: tuple[str | None, tuple[str, str] | None]) -> ComparisonRecord:
         assert self.roles is not None

@@ -6,7 +6,6 @@ A table is recognized by the heading above it ("… overview", "… salary", "�
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,7 +15,6 @@ from scraper import values
 from scraper.values import clean
 
 SECTIONS: tuple[str, ...] = ("overview", "salary", "education", "demographics")
-_SECTION_OF_HEADING = re.compile(r"\b(overview|salary|education|demographics)\W*$", re.IGNORECASE)
 
 Convert = Callable[[str], tuple[Any, ...]]
 
@@ -31,8 +29,8 @@ class Row:
 
 def section_of(heading: str) -> str | None:
     """The section a heading introduces, by its last word; None for any other heading."""
-    match = _SECTION_OF_HEADING.search(heading)
-    return match[1].lower() if match else None
+    last = heading.rstrip(" .:!?").rpartition(" ")[2].lower()
+    return last if last in ROWS else None
 
 
 @lru_cache(maxsize=4096)
@@ -51,7 +49,8 @@ def _one(parse: Callable[[str], float | None], cast: Callable[[Any], Any] = lamb
 
 
 def _text(text: str) -> tuple[str | None]:
-    return (None if values.is_null(text) else clean(text),)
+    text = clean(text)
+    return (None if text.lower() in values.NULL_MARKERS else text,)
 
 
 def _money_range(text: str) -> tuple[int | None, int | None]:
