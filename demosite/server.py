@@ -275,6 +275,7 @@ class DemoServer:
         if fault is not None:
             if fault.kind == "block":
                 client.blocks_in_a_row += 1
+                client.blocked += 1
             else:
                 client.blocks_in_a_row = 0
             answer = await self._fault(fault.kind, request, result, reader, writer)
@@ -352,8 +353,12 @@ class DemoServer:
             writer.write(head + body[: len(body) // 2])
             await writer.drain()
             return 200, False, False
-        if kind == "block":
-            return 200, True, await self._send(writer, request, 200, html, faultlib.BLOCK_PAGE)
+        if kind == "block":  # a 200, but not the page: never a complete 200 of the URL
+            sent = request.on_sent
+            if sent is not None:
+                request.on_sent = lambda status, complete: sent(status, False)
+            keep = await self._send(writer, request, 200, html, faultlib.BLOCK_PAGE)
+            return 200, False, keep
         if kind == "offsite":
             headers = [("Location", faultlib.OFFSITE_BASE + request.path)]
             return 302, True, await self._send(writer, request, 302, headers, b"")

@@ -25,6 +25,7 @@ class ClientStats:
     status: Counter[str] = field(default_factory=Counter)
     complete_200: Counter[str] = field(default_factory=Counter)
     attempts: Counter[str] = field(default_factory=Counter)
+    blocked: int = 0
     blocks_in_a_row: int = 0
 
     def as_dict(self) -> dict[str, object]:
@@ -37,6 +38,7 @@ class ClientStats:
             "disallowed_paths": list(self.disallowed_paths),
             "status": dict(self.status),
             "complete_200": dict(self.complete_200),
+            "blocked": self.blocked,
         }
 
 

@@ -313,6 +313,9 @@ def test_block_pages_never_more_than_three_in_a_row(demo_site_factory) -> None:
     denied = ["Access to this page has been denied" in b for b in bodies]
     assert denied == [True, True, True, False]
     assert "Access to this page has been denied" in again  # the run of blocks was broken
+    stats = site.client_stats("blocked")
+    assert stats["blocked"] == 4 and stats["status"] == {"200": 5}
+    assert stats["complete_200"] == {blocks[3]: 1}  # a block page is not the page
 
 
 def test_demo_site_command_prints_its_base_url_and_serves() -> None:
