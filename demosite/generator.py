@@ -15,6 +15,7 @@ API::
     VARIANTS                      # markup variant names (see demosite.render)
     SIZES                         # "small" (~10 KB) and "live" (~200 KB)
     cat = catalog(seed)           # which comparison is page ``index``, without rendering
+    cat.extend(pages); cat.path(index)
     cat.pair(index) -> (slug_a, slug_b);  cat.index_of(slug_a, slug_b) -> int | None
     cat.role_title(slug); cat.comparisons_of(slug, pages) -> [index, ...]
     role_figures(seed, slug) -> SideRecord     # one role's figures for the whole site
@@ -28,9 +29,11 @@ demo site's *change* switch: that page shows altered figures for both its roles.
 
 Pages vary (per index, seeded) in everything the parse issue lists: intro phrasings for
 the time to become each role (both at once, each apart with either role named first,
-or no sentence -> ``months_to_become`` None), the higher-paid sentence (absent ->
-``higher_paid`` None), descriptions present or not, ``-`` cells, negative growth, and
-the markup variant.
+or no sentence -> ``months_to_become`` None), the higher-paid sentence (absent, or the
+two roles equally paid, as on every 40th page -> ``higher_paid`` None), descriptions
+present or not, ``-`` cells, negative growth, and the markup variant. The first three
+pairs are fixed: the seed page's two "compare with other careers" links and the seed
+pair in the other order (the seed pair itself is the real page, ``seed_page()``).
 """
 
 from __future__ import annotations
