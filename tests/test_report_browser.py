@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_report_fixture import Fixture, build
+from test_report_fixture import BASE_URL, Fixture, build
 
 from pipeline.report import write_report
 
@@ -237,14 +237,22 @@ CHART_STATE = """
 
 
 def screenshot(browser: Browser, path: Path) -> None:
-    height = browser.evaluate("document.documentElement.scrollHeight")
+    """The whole page, 1,400 CSS pixels wide, as PNG."""
+    width = 1400
     browser.send(
         "Emulation.setDeviceMetricsOverride",
-        {"width": 1400, "height": int(height), "deviceScaleFactor": 1, "mobile": False},
+        {"width": width, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
     )
     time.sleep(0.5)  # plotly redraws responsive charts on resize
+    height = browser.evaluate("document.documentElement.scrollHeight")
     shot = browser.send(
-        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, timeout=60
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        },
+        timeout=60,
     )
     path.write_bytes(base64.b64decode(shot["data"]))
 
@@ -294,6 +302,10 @@ def test_report_renders_offline_in_chromium(browser: Browser, tmp_path: Path) ->
         })()"""
     )
     assert after_click == ["gone", "gone"]
+    link = browser.evaluate(
+        "document.querySelector('[data-datatable=\"fetch-log\"] tbody a').href"
+    )
+    assert link.startswith(BASE_URL)  # the origin is hidden in the cell, kept in the link
     # searching the roles table; a missing figure shows as a dash, not 0
     cells = browser.evaluate(SEARCH_ROLES.replace("__QUERY__", json.dumps(fixture_title(fixture))))
     assert cells[0] >= 1

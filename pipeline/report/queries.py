@@ -80,7 +80,7 @@ def frontier_sources(conn: sqlite3.Connection, run_id: str) -> list[Row]:
 def run_issues(conn: sqlite3.Connection, run_id: str) -> list[Row]:
     return rows(
         conn,
-        'SELECT kind, url, "table", row, side, raw, message FROM parse_issues '
+        'SELECT kind, url, "table", row, side, raw, message, known FROM parse_issues '
         "WHERE run_id = ? ORDER BY issue_id",
         (run_id,),
     )

@@ -19,6 +19,8 @@ class Column:
     label: str
     type: ColumnType = "text"
     title: str = ""
+    prefix: str = ""
+    """For ``url`` columns: prepended to the link target, not shown (the page's origin)."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ OUTCOMES: tuple[str, ...] = (
 
 def fetch_table(fetches: list[Row], origin: str) -> Table:
     columns = (
-        Column("url", "Page" + (f" (on {origin})" if origin else ""), "url"),
+        Column("url", "Page" + (f" (on {origin})" if origin else ""), "url", prefix=origin),
         Column("outcome", "Outcome"),
         Column("status", "HTTP status", "int"),
         Column("attempts", "Attempts", "int"),
@@ -131,8 +133,12 @@ def issue_table(issues: list[Row]) -> Table:
         Column("side", "Side"),
         Column("raw", "Raw value"),
         Column("message", "Message"),
+        Column("known", "Known", "bool", "Already failed on the previous run (not new)"),
     )
-    rows = [dict(i, group=issue_group(i["kind"]).replace("_", " ")) for i in issues]
+    rows = [
+        dict(i, group=issue_group(i["kind"]).replace("_", " "), known=bool(i["known"]))
+        for i in issues
+    ]
     filters = (
         Filter("warning", "parse warnings", "group", "warning"),
         Filter("dq_failure", "data-quality failures", "group", "dq failure"),

@@ -189,7 +189,7 @@
           td = el("td", { class: "missing", title: "missing" }, "\u2014");
         } else if (c.type === "url") {
           td = el("td");
-          td.appendChild(el("a", { href: v }, v));
+          td.appendChild(el("a", { href: (c.prefix || "") + v }, v));
         } else {
           td = el("td", c.type === "text" ? {} : { class: "num" }, format(v, c.type));
         }
