@@ -78,8 +78,12 @@ def from_jsonl(path: Path) -> Iterator[ComparisonRecord]:
 def floor_rows(path: Path, at: str) -> dict[str, list[tuple[Any, ...]]]:
     """Exactly the rows the loader writes for these records."""
     rows: dict[str, list[tuple[Any, ...]]] = {
-        "roles": [], "comparisons": [], "role_observations": [],
-        "role_gender": [], "role_race": [], "role_skills": [],
+        "roles": [],
+        "comparisons": [],
+        "role_observations": [],
+        "role_gender": [],
+        "role_race": [],
+        "role_skills": [],
     }
     roles: dict[str, str] = {}
     oid = 0
@@ -89,19 +93,45 @@ def floor_rows(path: Path, at: str) -> dict[str, list[tuple[Any, ...]]]:
             roles[ref.slug] = ref.title
             oid += 1
             months = values.months_to_become
-            rows["role_observations"].append((
-                oid, cid, ref.slug, side, None, at, "floor", record.parser_version,
-                side_sha256(values),
-                *[getattr(values, c) for c in FIGURE_COLUMNS[:-2]],
-                months.min if months else None, months.max if months else None,
-            ))
-            rows["role_gender"] += [(oid, ref.slug, k, v) for k, v in (values.gender_pct or {}).items()]
+            rows["role_observations"].append(
+                (
+                    oid,
+                    cid,
+                    ref.slug,
+                    side,
+                    None,
+                    at,
+                    "floor",
+                    record.parser_version,
+                    side_sha256(values),
+                    *[getattr(values, c) for c in FIGURE_COLUMNS[:-2]],
+                    months.min if months else None,
+                    months.max if months else None,
+                )
+            )
+            rows["role_gender"] += [
+                (oid, ref.slug, k, v) for k, v in (values.gender_pct or {}).items()
+            ]
             rows["role_race"] += [(oid, ref.slug, k, v) for k, v in (values.race_pct or {}).items()]
-            rows["role_skills"] += [(oid, ref.slug, i, s) for i, s in enumerate(values.top_skills, 1)]
+            rows["role_skills"] += [
+                (oid, ref.slug, i, s) for i, s in enumerate(values.top_skills, 1)
+            ]
         a, b = record.role_a.slug, record.role_b.slug
         rows["comparisons"].append(
-            (cid, a, b, comparison_path(a, b), record.url, record.url, record.higher_paid,
-             at, at, at, "x", None)
+            (
+                cid,
+                a,
+                b,
+                comparison_path(a, b),
+                record.url,
+                record.url,
+                record.higher_paid,
+                at,
+                at,
+                at,
+                "x",
+                None,
+            )
         )
     rows["roles"] = list(roles.items())
     return rows
@@ -132,6 +162,7 @@ def loader(db: Path, source: Iterator[ComparisonRecord], batch: int, at: str) ->
 
 def peak_memory(path: Path, n: int, batch: int, directory: Path) -> float:
     """Peak Python allocation (MB) while loading the first ``n`` records."""
+
     def first(k: int) -> Iterator[ComparisonRecord]:
         for i, record in enumerate(from_jsonl(path)):
             if i >= k:
@@ -165,43 +196,56 @@ def main() -> None:
         pickled, jsonl = write_inputs(n, d)
         rows = floor_rows(pickled, "2026-11-01T00:00:00Z")
         total = sum(len(v) for v in rows.values())
-        print(f"{n} pages, {total} rows ({total / n:.1f} per page), batch size {batch}, "
-              f"best of {repeat}")
+        print(
+            f"{n} pages, {total} rows ({total / n:.1f} per page), batch size {batch}, "
+            f"best of {repeat}"
+        )
         started = time.perf_counter()
         for _ in from_jsonl(jsonl):
             pass
-        print(f"reading + validating the {n} JSON lines alone: {time.perf_counter() - started:.2f} s")
+        print(
+            f"reading + validating the {n} JSON lines alone: {time.perf_counter() - started:.2f} s"
+        )
         in_memory = list(from_pickle(pickled))
         runs: dict[str, list[float]] = {}
         for rep in range(repeat):
             at = f"2026-11-01T00:00:{rep:02d}Z"
             runs.setdefault("floor fresh (INSERT)", []).append(
-                floor(d / f"floor{rep}.db", rows, "INSERT"))
+                floor(d / f"floor{rep}.db", rows, "INSERT")
+            )
             runs.setdefault("loader fresh (records in memory)", []).append(
-                loader(d / f"mem{rep}.db", iter(in_memory), batch, at))
+                loader(d / f"mem{rep}.db", iter(in_memory), batch, at)
+            )
             runs.setdefault("loader fresh (JSON lines streamed)", []).append(
-                loader(d / f"json{rep}.db", from_jsonl(jsonl), batch, at))
+                loader(d / f"json{rep}.db", from_jsonl(jsonl), batch, at)
+            )
         for rep in range(repeat):
             at = f"2026-11-08T00:00:{rep:02d}Z"
             runs.setdefault("floor again (INSERT OR IGNORE)", []).append(
-                floor(d / "floor0.db", rows, "INSERT OR IGNORE"))
+                floor(d / "floor0.db", rows, "INSERT OR IGNORE")
+            )
             runs.setdefault("loader again (records in memory)", []).append(
-                loader(d / "mem0.db", iter(in_memory), batch, at))
+                loader(d / "mem0.db", iter(in_memory), batch, at)
+            )
             runs.setdefault("loader again (JSON lines streamed)", []).append(
-                loader(d / "json0.db", from_jsonl(jsonl), batch, at))
+                loader(d / "json0.db", from_jsonl(jsonl), batch, at)
+            )
         del rows, in_memory
         results = {name: best(times) for name, times in runs.items()}
         for name, seconds in results.items():
             print(f"{name:36s} {seconds:7.2f} s  {n / seconds:8.0f} pages/s")
-        for path, floor_name in (("fresh", "floor fresh (INSERT)"),
-                                 ("again", "floor again (INSERT OR IGNORE)")):
+        for path, floor_name in (
+            ("fresh", "floor fresh (INSERT)"),
+            ("again", "floor again (INSERT OR IGNORE)"),
+        ):
             for source in ("records in memory", "JSON lines streamed"):
                 ratio = results[f"loader {path} ({source})"] / results[floor_name]
                 print(f"ratio loader/floor, {path}, {source}: {ratio:.2f}x")
         small = peak_memory(jsonl, n // 4, batch, d)
         large = peak_memory(jsonl, n, batch, d)
-        print(f"peak Python memory loading {n // 4} pages: {small:.1f} MB; "
-              f"{n} pages: {large:.1f} MB")
+        print(
+            f"peak Python memory loading {n // 4} pages: {small:.1f} MB; {n} pages: {large:.1f} MB"
+        )
         conn = sqlite3.connect(d / "json0.db")
         observations = conn.execute("SELECT count(*) FROM role_observations").fetchone()[0]
         roles = conn.execute("SELECT count(*) FROM roles").fetchone()[0]

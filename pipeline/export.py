@@ -1,6 +1,7 @@
 """CSV (and, with pyarrow, Parquet) exports: one file per table and view.
 
-UTF-8 with a header row, CRLF line ends (RFC 4180: cells holding CR or LF are quoted), columns in schema order, rows in key order, ISO 8601 UTC
+UTF-8 with a header row, CRLF line ends (RFC 4180: cells holding CR or LF are
+quoted), columns in schema order, rows in key order, ISO 8601 UTC
 timestamps as stored, empty cells for NULL. Text cells that a spreadsheet would
 execute (leading ``=``, ``+``, ``-``, ``@``, tab, CR or NUL) get a leading ``'``;
 numbers are never touched, because the decision is made per cell on the value's type,

@@ -81,7 +81,7 @@ _INSERT_ISSUE = (
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -234,7 +234,8 @@ class Loader:
         return {
             (kind, key)
             for kind, key in self.conn.execute(
-                "SELECT kind, check_key FROM parse_issues WHERE run_id = ? AND check_key IS NOT NULL",
+                "SELECT kind, check_key FROM parse_issues "
+                "WHERE run_id = ? AND check_key IS NOT NULL",
                 (run_id,),
             )
         }
@@ -326,7 +327,18 @@ class Loader:
                 [s for pair in chunk for s in pair],
             )
             for row in rows:
-                found[(row[1], row[2])] = _Comparison(row[0], *row[3:], stored=True)
+                found[(row[1], row[2])] = _Comparison(
+                    row[0],
+                    row[3],
+                    row[4],
+                    row[5],
+                    row[6],
+                    row[7],
+                    row[8],
+                    row[9],
+                    row[10],
+                    stored=True,
+                )
         return found
 
     def _lookup_latest(self, ids: list[int]) -> dict[tuple[int, str], _Observation]:
@@ -513,7 +525,7 @@ class Loader:
                 (record.parser_version, own_id),
             )
             return False
-        if own is not None:
+        if own_id is not None:
             row = self._observation_row(
                 own_id, page, record, comparison, which, side, digest, fetched_at
             )
@@ -662,20 +674,12 @@ class Loader:
             )
             for c in new:
                 c.stored, c.dirty = True, False
+        children = "(observation_id, role_slug, {}, {}) VALUES (?, ?, ?, ?)"
         for sql, rows in (
             (_INSERT_OBS, buf.observations),
-            (
-                "INSERT INTO role_gender (observation_id, role_slug, label, pct) VALUES (?, ?, ?, ?)",
-                buf.gender,
-            ),
-            (
-                "INSERT INTO role_race (observation_id, role_slug, label, pct) VALUES (?, ?, ?, ?)",
-                buf.race,
-            ),
-            (
-                "INSERT INTO role_skills (observation_id, role_slug, rank, skill) VALUES (?, ?, ?, ?)",
-                buf.skills,
-            ),
+            ("INSERT INTO role_gender " + children.format("label", "pct"), buf.gender),
+            ("INSERT INTO role_race " + children.format("label", "pct"), buf.race),
+            ("INSERT INTO role_skills " + children.format("rank", "skill"), buf.skills),
         ):
             if rows:
                 conn.executemany(sql, rows)

@@ -67,7 +67,8 @@ def _version_1_database(path: Path) -> None:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.executescript("BEGIN;" + MIGRATIONS[0] + "PRAGMA user_version = 1; COMMIT;")
     conn.execute(
-        "INSERT INTO runs (run_id, command, started_at) VALUES ('old', 'crawl', '2026-10-01T00:00:00Z')"
+        "INSERT INTO runs (run_id, command, started_at) "
+        "VALUES ('old', 'crawl', '2026-10-01T00:00:00Z')"
     )
     conn.execute("INSERT INTO roles VALUES ('nurse', 'Nurse'), ('doctor', 'Doctor')")
     conn.execute(
