@@ -23,7 +23,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -818,12 +818,16 @@ def load_pending(
     ``settings.run.workers`` processes."""
     from pipeline.reparse import parsed_pages, stored_fetches
 
+    seen = mark_unchanged_seen(conn)
+    fetches = stored_fetches(conn, reparse=reparse)
+    first = next(fetches, None)
     own_run = run_id is None
+    if first is None and own_run:
+        return LoadReport(seen_unchanged=seen)  # nothing to load: no run to record
     if run_id is None:
         run_id = start_run(conn, "reparse" if reparse else "load")
     archive = Path(archive_dir or settings.output.archive_dir)
-    seen = mark_unchanged_seen(conn)
-    fetches = stored_fetches(conn, reparse=reparse)
+    fetches = chain([first] if first else [], fetches)
     pages = parsed_pages(fetches, archive, settings.run.workers)
     loader = Loader(conn, run_id, settings.run.batch_size, replace=reparse)
     report = loader.load(pages)

@@ -122,3 +122,11 @@ def test_a_load_killed_between_batches_resumes_and_completes(tmp_path: Path) -> 
     for page in generated[::7]:
         assert_loaded_as(conn, page.expected)
     assert count(conn, "role_observations") == 480
+
+
+def test_nothing_to_load_records_no_run(tmp_path: Path) -> None:
+    db = tmp_path / "careers.db"
+    done = careers("load", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == done.stderr == ""
+    assert count(connect(db), "runs") == 0

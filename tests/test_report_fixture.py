@@ -79,7 +79,15 @@ def add_run(
         "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts, bytes,"
         " elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 5)",
         [
-            (run.run_id, page_key(u), u, run.started_at, outcome, status, 9000 if status else 0)
+            (
+                run.run_id,
+                page_key(u),
+                u,
+                run.started_at,
+                outcome,
+                status,
+                9000 if status == 200 else 0,
+            )
             for u, (outcome, status) in fetched.items()
         ],
     )
