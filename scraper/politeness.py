@@ -39,6 +39,7 @@ class HostGate:
     bad_in_a_row: int = 0
     pause_until: float = 0.0
     _next_start: float = 0.0
+    _last_sent: float = 0.0
     _sem: asyncio.Semaphore = field(init=False)
     _turn: asyncio.Lock = field(init=False)
 
@@ -51,8 +52,8 @@ class HostGate:
         counting from the last start already made."""
         if interval <= self.interval:
             return
-        self._next_start += interval - self.interval
         self.interval = interval
+        self._next_start = max(self._next_start, self._last_sent + interval)
 
     def pause(self, seconds: float) -> None:
         """Start no request to this host for ``seconds`` (from now)."""
@@ -71,12 +72,18 @@ class HostGate:
             await self._turn.acquire()
             held = True
 
-            def sent() -> None:
+            def release() -> None:
                 nonlocal held
                 if held:
                     held = False
-                    self._next_start = time.monotonic() + self.interval
                     self._turn.release()
+
+            def sent() -> None:
+                now = time.monotonic()
+                self._last_sent = max(self._last_sent, now)
+                if held:
+                    self._next_start = now + self.interval
+                release()
 
             try:
                 while True:
@@ -86,7 +93,7 @@ class HostGate:
                         break
                     await asyncio.sleep(ready - now)
                 if self.interval == 0:
-                    sent()
+                    release()  # nothing to space out: let the next request through now
                 self.in_flight += 1
                 self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
                 try:
@@ -94,7 +101,9 @@ class HostGate:
                 finally:
                     self.in_flight -= 1
             finally:
-                sent()
+                if held:
+                    self._next_start = time.monotonic() + self.interval
+                release()
 
     def note(self, refused: bool) -> None:
         """Count a response: ``refused`` (a block page or a 429) extends the streak,
