@@ -195,8 +195,9 @@ class Site:
         parts = urlsplit(target)
         path = parts.path or "/"
         query = f"?{parts.query}" if parts.query else ""
+        prefix = ""
         if path.startswith(PREVIEW_PREFIX + "/"):
-            path = path[len(PREVIEW_PREFIX) :]
+            prefix, path = PREVIEW_PREFIX, path[len(PREVIEW_PREFIX) :]
         if path.startswith(LOOP_PREFIX + "/"):
             return Redirect(path[len(LOOP_PREFIX) :], 302)
         if path == "/robots.txt":
@@ -210,12 +211,12 @@ class Site:
         slugs = comparison_slugs(path)
         if slugs:
             if not path.endswith("/"):
-                return Redirect(path + "/" + query)
+                return Redirect(prefix + path + "/" + query)
             return self._comparison(comparison_path(*slugs))
         slug = role_slug_of(path)
         if slug and self._role_known(slug):
             if not path.endswith("/"):
-                return Redirect(path + "/" + query)
+                return Redirect(prefix + path + "/" + query)
             return self._cached(f"role:{slug}", lambda: self._role_page(slug))
         return Missing(404)
 
