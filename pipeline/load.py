@@ -754,25 +754,39 @@ class Loader:
         }
 
 
-def mark_unchanged_seen(conn: sqlite3.Connection) -> int:
-    """Move ``last_seen_at`` of comparisons whose page was fetched again unchanged
-    (``not_modified``/``unchanged`` fetches carry no body to load)."""
+def update_presence(conn: sqlite3.Connection) -> int:
+    """Fetches without a body to load still say something about a comparison: a page
+    fetched again unchanged (``not_modified``/``unchanged``) moves its ``last_seen_at``;
+    a page answering 404/410 (``gone``) after it was last seen sets ``gone_at``, which a
+    later sighting clears. Returns how many comparisons' ``last_seen_at`` moved."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        cursor = conn.execute(
+        moved = conn.execute(
             """
             UPDATE comparisons SET last_seen_at = f.seen
             FROM (SELECT page_key, max(fetched_at) AS seen FROM fetches
                   WHERE outcome IN ('unchanged', 'not_modified') GROUP BY page_key) AS f
             WHERE comparisons.page_key = f.page_key AND f.seen > comparisons.last_seen_at
             """
+        ).rowcount
+        conn.execute(
+            """
+            UPDATE comparisons SET gone_at = f.gone
+            FROM (SELECT page_key, max(fetched_at) AS gone FROM fetches
+                  WHERE outcome = 'gone' GROUP BY page_key) AS f
+            WHERE comparisons.page_key = f.page_key AND f.gone > comparisons.last_seen_at
+              AND comparisons.gone_at IS NULL
+            """
         )
-        moved = cursor.rowcount
+        conn.execute(
+            "UPDATE comparisons SET gone_at = NULL "
+            "WHERE gone_at IS NOT NULL AND last_seen_at > gone_at"
+        )
     except BaseException:
         conn.rollback()
         raise
     conn.commit()
-    return moved
+    return int(moved)
 
 
 def load_records(
@@ -818,12 +832,11 @@ def load_pending(
     ``settings.run.workers`` processes."""
     from pipeline.reparse import parsed_pages, stored_fetches
 
-    seen = mark_unchanged_seen(conn)
     fetches = stored_fetches(conn, reparse=reparse)
     first = next(fetches, None)
     own_run = run_id is None
-    if first is None and own_run:
-        return LoadReport(seen_unchanged=seen)  # nothing to load: no run to record
+    if first is None and own_run:  # nothing to load: no run to record
+        return LoadReport(seen_unchanged=update_presence(conn))
     if run_id is None:
         run_id = start_run(conn, "reparse" if reparse else "load")
     archive = Path(archive_dir or settings.output.archive_dir)
@@ -831,7 +844,7 @@ def load_pending(
     pages = parsed_pages(fetches, archive, settings.run.workers)
     loader = Loader(conn, run_id, settings.run.batch_size, replace=reparse)
     report = loader.load(pages)
-    report.seen_unchanged = seen
+    report.seen_unchanged = update_presence(conn)
     if own_run:
         finish_load_run(conn, run_id, report)
     return report

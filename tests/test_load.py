@@ -174,3 +174,24 @@ def test_a_page_that_cannot_be_read_is_recorded_and_loaded_by_reparse(tmp_path: 
     assert_loaded_as(conn, generated[3].expected)
     assert count(conn, "fetches", "load_state = 'failed'") == 1
     assert count(conn, "parse_issues", "kind LIKE 'parse_%'") == 1
+
+
+def test_a_page_gone_sets_gone_at_and_coming_back_clears_it(tmp_path: Path) -> None:
+    generated = pages(range(3))
+    conn, archive = demo_db(tmp_path, generated)
+    load_pending(conn, settings(), run_id="r1", archive_dir=archive)
+    url = generated[1].expected.url or ""
+    add_run(conn, "r2", "2026-11-08T00:00:00Z")
+    conn.execute(
+        "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts) "
+        "VALUES ('r2', ?, ?, '2026-11-08T00:00:00Z', 'gone', 410, 1)",
+        (generated[1].path, url),
+    )
+    load_pending(conn, settings(), archive_dir=archive)
+    gone = conn.execute("SELECT page_key FROM comparisons WHERE gone_at IS NOT NULL").fetchall()
+    assert [r[0] for r in gone] == [generated[1].path]
+    add_run(conn, "r3", "2026-11-15T00:00:00Z")
+    log_unchanged(conn, "r3", "2026-11-15T00:00:00Z", [url])
+    load_pending(conn, settings(), archive_dir=archive)
+    assert count(conn, "comparisons", "gone_at IS NOT NULL") == 0
+    assert count(conn, "comparisons", "last_seen_at = '2026-11-15T00:00:00Z'") == 1
