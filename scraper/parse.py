@@ -26,19 +26,20 @@ _SCRIPT_KEEP = 2048
 """Script bodies up to this many characters are parsed as they are: not worth a copy."""
 
 
-def _tag_ids(*tags: str) -> dict[str, int]:
-    """Lexbor's numeric ids of ``tags``: comparing ``node.tag_id`` costs a third of
-    ``node.tag``, and a page has a few hundred nodes to compare."""
-    probe = LexborHTMLParser("".join(f"<{tag}></{tag}>" for tag in tags if tag not in "tdth"))
-    ids = {node.tag: node.tag_id for node in probe.css("*")}
-    cells = LexborHTMLParser("<table><tr><th></th><td></td></tr></table>")
-    ids.update({node.tag: node.tag_id for node in cells.css("td,th")})
-    return {tag: ids[tag] for tag in tags}
+def _tag_ids() -> dict[str, int]:
+    """Lexbor's numeric ids of the tags the parser looks for: comparing ``node.tag_id`` costs
+    a third of ``node.tag``, and a page has a few hundred nodes to compare."""
+    probe = LexborHTMLParser(
+        "<h1></h1><p></p><table><thead><tr><th></th></tr></thead>"
+        "<tbody><tr><td></td></tr></tbody><tfoot></tfoot></table>"
+    )
+    return {node.tag: node.tag_id for node in probe.css("*")}
 
 
-_IDS = _tag_ids("p", "table", "h1", "td", "th")
-_P, _TABLE, _H1 = _IDS["p"], _IDS["table"], _IDS["h1"]
+_IDS = _tag_ids()
+_P, _TABLE, _H1, _TR = _IDS["p"], _IDS["table"], _IDS["h1"], _IDS["tr"]
 _CELLS = frozenset({_IDS["td"], _IDS["th"]})
+_ROW_GROUPS = frozenset({_IDS["thead"], _IDS["tbody"], _IDS["tfoot"]})
 
 
 class ParseError(Exception):
@@ -116,6 +117,18 @@ def _not_found(tree: LexborHTMLParser, reader: _PageReader) -> ParseError:
     return ParseError("not_a_comparison", f"not a comparison page ({names[:120]!r}): {found}")
 
 
+def _rows(table: LexborNode) -> list[LexborNode]:
+    """The table's own rows (not a nested table's), in order."""
+    rows = []
+    for child in table.iter():
+        tag = child.tag_id
+        if tag == _TR:
+            rows.append(child)
+        elif tag in _ROW_GROUPS:
+            rows.extend(row for row in child.iter() if row.tag_id == _TR)
+    return rows
+
+
 def _cells(row: LexborNode) -> list[str]:
     return [cell.text_lexbor() for cell in row.iter() if cell.tag_id in _CELLS]
 
@@ -175,7 +188,7 @@ class _PageReader:
         section = section_of(self._heading)
         if section is None:
             return
-        rows = node.css("tr")
+        rows = _rows(node)
         titles = _titles(_cells(rows[0])) if rows else None
         if titles is None:
             self.warn(
