@@ -33,7 +33,7 @@ def _tag_ids() -> dict[str, int]:
         "<h1></h1><p></p><table><thead><tr><th></th></tr></thead>"
         "<tbody><tr><td></td></tr></tbody><tfoot></tfoot></table>"
     )
-    return {node.tag: node.tag_id for node in probe.css("*")}
+    return {str(node.tag): node.tag_id for node in probe.css("*")}
 
 
 _IDS = _tag_ids()
