@@ -197,6 +197,11 @@
       });
       fragment.appendChild(tr);
     });
+    if (!shown.length) {
+      var none = el("tr");
+      none.appendChild(el("td", { colspan: String(this.spec.columns.length), class: "missing" }, "no rows"));
+      fragment.appendChild(none);
+    }
     this.body.replaceChildren(fragment);
     Array.prototype.forEach.call(this.headers, function (th) {
       var dir = self.sort && self.sort.key === th.dataset.key ? self.sort.dir : "none";
