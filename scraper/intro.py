@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from schemas.records import Side
 from scraper.values import TIME_RANGE, time_range_months
 
-_ARTICLE = re.compile(r"(?:an?|the) ")
+_ARTICLES = ("a ", "an ", "the ")
 _BOUNDARY = frozenset(" ,.;:!?)'")
 _MONEY = r"\$ ?[\d,.]+ ?[kmb]?"
 _HIGHER = re.compile(
@@ -28,7 +28,6 @@ _TAKES = re.compile(rf"takes (?:about |around )?(?:{_RANGE}) to become (?P<both>
 _RANGE_AFTER = re.compile(rf"[^.]*?(?:{_RANGE})")
 _WHAT_DOES = re.compile(r"what does (?P<role>.+?) do ?\??", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r" ?, ?")
-_KEYWORDS = ("skills ", "takes ", "becoming ", "salary of ")
 
 
 @dataclass
@@ -53,8 +52,11 @@ class Roles:
     def at_start(self, low: str, pos: int = 0) -> tuple[Side, int] | None:
         """The side whose title starts lower-cased ``low`` at ``pos`` (after an article), and
         where the mention ends."""
-        article = _ARTICLE.match(low, pos)
-        starts = (article.end(), pos) if article else (pos,)
+        starts: tuple[int, ...] = (pos,)
+        for article in _ARTICLES:
+            if low.startswith(article, pos):
+                starts = (pos + len(article), pos)
+                break
         for start in starts:
             for form, side in self._forms:
                 end = start + len(form)
@@ -85,9 +87,9 @@ def lowered(text: str) -> str:
 
 
 def mentions_facts(text: str) -> bool:
-    """Cheap test for a paragraph worth reading as intro."""
+    """Cheap test for a (whitespace-collapsed) paragraph worth reading as intro."""
     low = text.lower()
-    return any(word in low for word in _KEYWORDS)
+    return "skills " in low or "takes " in low or "becoming " in low or "salary of " in low
 
 
 def _forms(title: str) -> set[str]:

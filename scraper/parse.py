@@ -234,7 +234,10 @@ class _PageReader:
                     )
                     continue
                 fields = sides[side]
-                for name, value in zip(names, parsed, strict=True):
+                values = (
+                    zip(names, parsed, strict=True) if len(names) > 1 else ((names[0], parsed),)
+                )
+                for name, value in values:
                     if value is not None:
                         if fields.get(name, value) != value:
                             self._conflict(section, side, name, value, cells[0], raw)

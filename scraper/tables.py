@@ -16,12 +16,16 @@ from scraper.values import clean
 
 SECTIONS: tuple[str, ...] = ("overview", "salary", "education", "demographics")
 
-Convert = Callable[[str], tuple[Any, ...]]
+Convert = Callable[[str], Any]
 
 
 @dataclass(frozen=True)
 class Row:
-    """A known row: the side-record fields its cell fills and how its text becomes them."""
+    """A known row: the side-record fields its cell fills and how its text becomes them.
+
+    ``convert`` returns the field's value, or a tuple of values when the row fills several
+    fields; it raises ``ValueError`` for a text that is not such a value.
+    """
 
     fields: tuple[str, ...]
     convert: Convert
@@ -40,17 +44,19 @@ def row_key(label: str) -> str:
     return clean(label).lower().rstrip(":").rstrip()
 
 
-def _as_int(value: float | None) -> int | None:
+def _money_int(text: str) -> int | None:
+    value = values.parse_money(text)
     return None if value is None else round(value)
 
 
-def _one(parse: Callable[[str], float | None], cast: Callable[[Any], Any] = lambda v: v) -> Convert:
-    return lambda text: (cast(parse(text)),)
+def _number_int(text: str) -> int | None:
+    value = values.parse_number(text)
+    return None if value is None else round(value)
 
 
-def _text(text: str) -> tuple[str | None]:
+def _text(text: str) -> str | None:
     text = clean(text)
-    return (None if text.lower() in values.NULL_MARKERS else text,)
+    return None if text.lower() in values.NULL_MARKERS else text
 
 
 def _money_range(text: str) -> tuple[int | None, int | None]:
@@ -63,30 +69,26 @@ def _labelled_pct(text: str) -> tuple[str | None, float | None]:
     return (None, None) if pair is None else pair
 
 
-def _gender(text: str) -> tuple[dict[str, float] | None]:
-    return (values.parse_pct_list(text, lower=True),)
-
-
-def _race(text: str) -> tuple[dict[str, float] | None]:
-    return (values.parse_pct_list(text),)
+def _gender(text: str) -> dict[str, float] | None:
+    return values.parse_pct_list(text, lower=True)
 
 
 _DEGREE = Row(("most_common_degree", "most_common_degree_pct"), _labelled_pct)
-_AGE = Row(("average_age",), _one(values.parse_years))
+_AGE = Row(("average_age",), values.parse_years)
 
 ROWS: dict[str, dict[str, Row]] = {
     "overview": {
-        "yearly salary": Row(("yearly_salary_usd",), _one(values.parse_money, _as_int)),
-        "hourly rate": Row(("hourly_rate_usd",), _one(values.parse_money)),
-        "growth rate": Row(("growth_rate_pct",), _one(values.parse_percent)),
-        "number of jobs": Row(("number_of_jobs",), _one(values.parse_number, _as_int)),
-        "job satisfaction": Row(("job_satisfaction",), _one(values.parse_rating)),
+        "yearly salary": Row(("yearly_salary_usd",), _money_int),
+        "hourly rate": Row(("hourly_rate_usd",), values.parse_money),
+        "growth rate": Row(("growth_rate_pct",), values.parse_percent),
+        "number of jobs": Row(("number_of_jobs",), _number_int),
+        "job satisfaction": Row(("job_satisfaction",), values.parse_rating),
         "most common degree": _DEGREE,
         "average age": _AGE,
-        "years of experience": Row(("years_of_experience",), _one(values.parse_years)),
+        "years of experience": Row(("years_of_experience",), values.parse_years),
     },
     "salary": {
-        "average salary": Row(("average_salary_usd",), _one(values.parse_money, _as_int)),
+        "average salary": Row(("average_salary_usd",), _money_int),
         "salary range": Row(("salary_range_low_usd", "salary_range_high_usd"), _money_range),
         "highest paying city": Row(("highest_paying_city",), _text),
         "highest paying state": Row(("highest_paying_state",), _text),
@@ -101,7 +103,7 @@ ROWS: dict[str, dict[str, Row]] = {
     "demographics": {
         "average age": _AGE,
         "gender ratio": Row(("gender_pct",), _gender),
-        "race ratio": Row(("race_pct",), _race),
-        "lgbt percentage": Row(("lgbt_pct",), _one(values.parse_percent)),
+        "race ratio": Row(("race_pct",), values.parse_pct_list),
+        "lgbt percentage": Row(("lgbt_pct",), values.parse_percent),
     },
 }
