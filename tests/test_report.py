@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser
-from test_report_fixture import Fixture, build
+from test_report_fixture import Fixture, FixtureRun, add_run, build
 
 from pipeline.cli import cli
 from pipeline.report import ReportError, write_report
@@ -354,6 +354,20 @@ def test_partial_run_counts_only_404_and_410_as_disappeared(tmp_path: Path) -> N
     assert page.count("gone") == 1
     assert page.count("missing") == 0
     assert page.dom.css_first("#partial-run") is not None
+
+
+def test_a_page_missing_from_the_sitemaps_disappears_once(tmp_path: Path) -> None:
+    fixture = build(tmp_path / "careers.db", pages=12, missing=(6,))
+    conn = connect(fixture.db)
+    try:
+        listing = dict(conn.execute("SELECT url, source FROM frontier WHERE run_id = 'r2'"))
+        add_run(conn, FixtureRun("r3", "2026-11-22T10:00:00Z"), {}, listing)
+    finally:
+        conn.close()
+    assert Page(write_report(fixture.db, tmp_path / "r2", run_id="r2")).count("missing") == 1
+    page = Page(write_report(fixture.db, tmp_path / "r3", run_id="r3"))
+    assert page.count("missing") == 0
+    assert page.count("disappeared") == 0
 
 
 def test_first_run_says_there_is_no_previous_run(tmp_path: Path) -> None:

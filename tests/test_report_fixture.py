@@ -45,11 +45,13 @@ def add_run(
     conn: sqlite3.Connection,
     run: FixtureRun,
     fetched: dict[str, tuple[str, int | None]],
-    discovered: list[str],
+    discovered: dict[str, str],
 ) -> None:
     """The crawl's rows for one run: ``runs``, ``frontier`` and ``fetches``.
 
-    ``fetched`` maps a URL to (outcome, HTTP status)."""
+    ``fetched`` maps a URL to (outcome, HTTP status), ``discovered`` a URL to where the
+    crawler found it: ``sitemap``, or ``known`` (queued again because an earlier run saw
+    it, as the crawler does so removed pages are noticed)."""
     counters = {name: 0 for name in COUNTERS}
     counters["discovered"] = len(discovered)
     for outcome, _ in fetched.values():
@@ -72,8 +74,11 @@ def add_run(
     )
     conn.executemany(
         "INSERT INTO frontier (run_id, page_key, url, source, state, discovered_at, updated_at) "
-        "VALUES (?, ?, ?, 'sitemap', 'done', ?, ?)",
-        [(run.run_id, page_key(u), u, run.started_at, run.started_at) for u in discovered],
+        "VALUES (?, ?, ?, ?, 'done', ?, ?)",
+        [
+            (run.run_id, page_key(u), u, source, run.started_at, run.started_at)
+            for u, source in discovered.items()
+        ],
     )
     conn.executemany(
         "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts, bytes,"
@@ -115,8 +120,9 @@ def build(
     second_complete: bool = True,
 ) -> Fixture:
     """Run 1 (``r1``) fetches pages ``0..pages-1``, all new. Run 2 (``r2``), when asked,
-    refetches them: ``changed`` get revision 1, ``gone`` answer 404, ``missing`` are no
-    longer in the sitemap, ``added`` are new pages; the rest are unchanged."""
+    refetches them: ``changed`` get revision 1, ``gone`` answer 404/410 and left the
+    sitemap, ``missing`` left the sitemap but still answer, ``added`` are new pages; the
+    rest are unchanged."""
     first = [record(i) for i in range(pages)]
     null_slug = first[0].role_a.slug
     null_role(first, null_slug)
@@ -127,7 +133,7 @@ def build(
             conn,
             FixtureRun("r1", "2026-11-20T10:00:00Z"),
             {u: ("new", 200) for u in urls.values()},
-            list(urls.values()),
+            dict.fromkeys(urls.values(), "sitemap"),
         )
         load_records(conn, first, run_id="r1", fetched_at="2026-11-20T10:00:05Z")
         if second_run:
@@ -137,8 +143,8 @@ def build(
             fetched: dict[str, tuple[str, int | None]] = {}
             for i, url in urls.items():
                 if i in missing:
-                    continue
-                if i in gone:
+                    fetched[url] = ("unchanged", 200)  # still up, no longer listed
+                elif i in gone:
                     fetched[url] = ("gone", 404 if i % 2 else 410)
                 elif i in changed:
                     fetched[url] = ("changed", 200)
@@ -146,9 +152,10 @@ def build(
                     fetched[url] = ("unchanged", 200)
             for rec in new:
                 fetched[rec.url or ""] = ("new", 200)
-            discovered = [u for i, u in urls.items() if i not in missing] + [
-                r.url or "" for r in new
-            ]
+            discovered = {
+                u: "known" if i in missing or i in gone else "sitemap" for i, u in urls.items()
+            }
+            discovered.update(dict.fromkeys((r.url or "" for r in new), "sitemap"))
             add_run(
                 conn,
                 FixtureRun("r2", "2026-11-21T10:00:00Z", complete=second_complete),

@@ -304,9 +304,38 @@ def _comparisons_by_page_key(conn: sqlite3.Connection) -> dict[str, Row]:
     return {r["page_key"]: r for r in found}
 
 
+def listed(conn: sqlite3.Connection, run_id: str) -> set[str]:
+    """Pages a run found listed (sitemaps, seeds, links, its carried-over deferrals):
+    its frontier without the ``known`` pages the crawler re-queues from earlier runs."""
+    return {
+        r["page_key"]
+        for r in rows(
+            conn,
+            "SELECT page_key FROM frontier WHERE run_id = ? AND source != 'known'",
+            (run_id,),
+        )
+    }
+
+
+def _previous_listing(conn: sqlite3.Connection, run: Row) -> set[str] | None:
+    """What the last complete run before ``run`` found listed; None when there is none."""
+    for r in rows(
+        conn,
+        "SELECT run_id FROM runs WHERE complete = 1 AND started_at < ? "
+        "ORDER BY started_at DESC, rowid DESC",
+        (run["started_at"],),
+    ):
+        found = listed(conn, r["run_id"])
+        if found:
+            return found
+    return None
+
+
 def disappeared(conn: sqlite3.Connection, run: Row) -> tuple[list[Row], list[Row]]:
-    """Comparisons gone in this run: answered 404/410 (``fetches.outcome = 'gone'``), and,
-    for a complete run only, known before it but absent from everything it discovered."""
+    """Comparisons that disappeared in this run: those that answered 404/410
+    (``fetches.outcome = 'gone'``) and, for a complete run only, those listed by the
+    previous complete run (or, without one, known before this run) that this run no
+    longer found listed. A ``--limit`` run is never complete, so it removes nothing."""
     known = _comparisons_by_page_key(conn)
     gone = []
     for r in rows(
@@ -316,23 +345,19 @@ def disappeared(conn: sqlite3.Connection, run: Row) -> tuple[list[Row], list[Row
         (run["run_id"],),
     ):
         comparison = known.get(r["page_key"], {})
-        gone.append({**comparison, "url": r["url"], "status": r["status"]})
+        gone.append({**comparison, **r})
     missing: list[Row] = []
-    if not run.get("complete"):
+    now_listed = listed(conn, run["run_id"])
+    if not run.get("complete") or not now_listed:
         return gone, missing
-    seen = {
-        r["page_key"]
-        for r in rows(
-            conn,
-            "SELECT page_key FROM frontier WHERE run_id = ? UNION "
-            "SELECT page_key FROM fetches WHERE run_id = ?",
-            (run["run_id"], run["run_id"]),
-        )
-    }
-    if not seen:
-        return gone, missing
+    before = _previous_listing(conn, run)
+    gone_keys = {g["page_key"] for g in gone}
     for key, comparison in sorted(known.items()):
-        if key not in seen and comparison["first_seen_at"] < run["started_at"]:
+        if key in now_listed or key in gone_keys:
+            continue
+        if before is not None and key not in before:
+            continue
+        if comparison["first_seen_at"] < run["started_at"]:
             missing.append(comparison)
     return gone, missing
 
