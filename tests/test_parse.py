@@ -88,6 +88,16 @@ def test_large_scripts_change_nothing(seed_html, script):
     assert as_json(parse_page(page)) == as_json(parse_page(seed_html))
 
 
+def test_script_tag_inside_a_comment_does_not_hide_the_page(seed_html):
+    payload = '{"items": [' + ", ".join(str(i) for i in range(3000)) + "]}"
+    page = seed_html.replace(
+        '<section class="bg-white z-p-20 z-mb-24" id="overview">',
+        '<!-- removed: <script async src="/old.js"> -->\n'
+        '<section class="bg-white z-p-20 z-mb-24" id="overview">',
+    ).replace("</body>", f"<script>{payload}</script>\n</body>")
+    assert as_json(parse_page(page)) == as_json(parse_page(seed_html))
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("size", SIZES)
 def test_generated_pages_parse_to_their_expected_records(variant, size):
