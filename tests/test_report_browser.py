@@ -302,9 +302,7 @@ def test_report_renders_offline_in_chromium(browser: Browser, tmp_path: Path) ->
         })()"""
     )
     assert after_click == ["gone", "gone"]
-    link = browser.evaluate(
-        "document.querySelector('[data-datatable=\"fetch-log\"] tbody a').href"
-    )
+    link = browser.evaluate("document.querySelector('[data-datatable=\"fetch-log\"] tbody a').href")
     assert link.startswith(BASE_URL)  # the origin is hidden in the cell, kept in the link
     # searching the roles table; a missing figure shows as a dash, not 0
     cells = browser.evaluate(SEARCH_ROLES.replace("__QUERY__", json.dumps(fixture_title(fixture))))
