@@ -19,7 +19,9 @@ def test_defaults_target_the_live_site_politely(tmp_path: Path, monkeypatch) -> 
 
 def test_file_then_env_then_flags(tmp_path: Path) -> None:
     cfg = tmp_path / "careers.toml"
-    cfg.write_text('[politeness]\nrate = 0.5\nmax_in_flight = 4\n[site]\nbase_url = "http://127.0.0.1:1/"\n')
+    cfg.write_text(
+        '[politeness]\nrate = 0.5\nmax_in_flight = 4\n[site]\nbase_url = "http://127.0.0.1:1/"\n'
+    )
     env = {"CAREERS_POLITENESS__RATE": "0.25"}
     s = load_settings(cfg, env, {"politeness.max_in_flight": 8, "run.limit": None})
     assert s.politeness.rate == 0.25
@@ -37,7 +39,11 @@ def test_config_file_from_env(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("env", "file_text", "needle"),
     [
-        ({"CAREERS_POLITENESS__RATE": "-1"}, "", "politeness.rate (environment variable CAREERS_POLITENESS__RATE)"),
+        (
+            {"CAREERS_POLITENESS__RATE": "-1"},
+            "",
+            "politeness.rate (environment variable CAREERS_POLITENESS__RATE)",
+        ),
         ({"CAREERS_POLITENESS__NOPE": "1"}, "", "no such setting politeness.nope"),
         ({}, "[limits]\ntimeout = 0\n", "limits.timeout (config file"),
         ({}, "[site]\nbase_url = 'ftp://x'\n", "site.base_url (config file"),

@@ -52,4 +52,6 @@ def test_bad_configuration_exits_2_naming_the_key(tmp_path: Path) -> None:
         env={"CAREERS_RETRIES__MAX_ATTEMPTS": "0", "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == ExitCode.FATAL
-    assert "retries.max_attempts (environment variable CAREERS_RETRIES__MAX_ATTEMPTS)" in proc.stderr
+    assert (
+        "retries.max_attempts (environment variable CAREERS_RETRIES__MAX_ATTEMPTS)" in proc.stderr
+    )
