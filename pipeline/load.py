@@ -841,7 +841,7 @@ def load_pending(
         run_id = start_run(conn, "reparse" if reparse else "load")
     archive = Path(archive_dir or settings.output.archive_dir)
     fetches = chain([first] if first else [], fetches)
-    pages = parsed_pages(fetches, archive, settings.run.workers)
+    pages = parsed_pages(fetches, archive, settings.run.workers, 3 * settings.run.batch_size)
     loader = Loader(conn, run_id, settings.run.batch_size, replace=reparse)
     report = loader.load(pages)
     report.seen_unchanged = update_presence(conn)

@@ -2,9 +2,11 @@
 
 Parsing is CPU-bound; loading is one SQLite writer. ``parsed_pages`` reads the fetch log
 lazily, sends chunks of archive references to ``workers`` processes and yields the
-results in fetch order, with at most ``workers * WINDOW`` chunks in flight, so memory
-stays flat however many pages there are (``Pool.imap`` would read its whole input
-ahead and queue every result the loader has not taken yet).
+results in fetch order, with at most ``ahead`` pages in flight, so memory stays flat
+however many pages there are (``Pool.imap`` would read its whole input ahead and queue
+every result the loader has not taken yet). ``ahead`` must exceed the loader's batch:
+the pool is only fed while the loader pulls pages, so the work in flight is what keeps
+the workers busy while a batch is written.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from schemas.records import ComparisonRecord
 
 CHUNK = 16
 """Pages per task sent to a worker."""
-WINDOW = 4
-"""Chunks in flight per worker."""
 _Outcome = tuple[ComparisonRecord | None, str | None, str | None]
 _Sent = tuple[str | None, str | None, str | None]
 
@@ -98,10 +98,14 @@ def default_workers() -> int:
 
 
 def parsed_pages(
-    fetches: Iterable[FetchRef], archive_dir: Path, workers: int | None = None
+    fetches: Iterable[FetchRef],
+    archive_dir: Path,
+    workers: int | None = None,
+    ahead: int = 512,
 ) -> Iterator[Parsed]:
     """Each fetch's parse outcome, in the order of ``fetches``."""
     workers = workers or default_workers()
+    window = max(2 * workers, -(-ahead // CHUNK))
     if workers <= 1:
         for chunk in batched(fetches, CHUNK):
             yield from _pages(chunk, _parse_chunk(archive_dir, chunk))
@@ -110,7 +114,7 @@ def parsed_pages(
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for chunk in batched(fetches, CHUNK):
             in_flight.append((chunk, pool.submit(_parse_chunk_as_json, archive_dir, chunk)))
-            if len(in_flight) >= workers * WINDOW:
+            if len(in_flight) >= window:
                 done, future = in_flight.popleft()
                 yield from _pages(done, _received(future.result()))
         while in_flight:
