@@ -74,6 +74,8 @@ def _without_script_bodies(html: str) -> str:
     without any ``<`` is left out: such a body is one run of text whatever the tokenizer's
     state, so the rest of the document parses exactly as before.
     """
+    if len(html) < _SCRIPT_KEEP * 8:
+        return html
     parts: list[str] = []
     kept = 0
     start = html.find("<script")
