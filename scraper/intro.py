@@ -87,9 +87,10 @@ def lowered(text: str) -> str:
 
 
 def mentions_facts(text: str) -> bool:
-    """Cheap test for a (whitespace-collapsed) paragraph worth reading as intro."""
+    """Cheap test for a paragraph worth reading as intro (before its whitespace is
+    collapsed, so no keyword ends in a space)."""
     low = text.lower()
-    return "skills " in low or "takes " in low or "becoming " in low or "salary of " in low
+    return "skills" in low or "takes" in low or "becoming" in low or "salary" in low
 
 
 def _forms(title: str) -> set[str]:

@@ -158,6 +158,8 @@ class _PageReader:
         self._descriptions: list[tuple[str, str]] = []
         self._intro: list[str] = []
         self._higher_paid: Side | None = None
+        self._header: list[str] = []
+        """The raw header row that named the roles: later tables with the same read as-is."""
 
     def warn(self, kind: str, message: str, **where: Any) -> None:
         self.warnings.append({"kind": kind, "message": message, **where})
@@ -177,30 +179,35 @@ class _PageReader:
                 self.h1 = self._heading
 
     def _paragraph(self, text: str) -> None:
-        text = clean(text)
-        if not text:
-            return
         if self._described is not None:
-            self._descriptions.append((self._described, text))
-            self._described = None
+            text = clean(text)
+            if text:
+                self._descriptions.append((self._described, text))
+                self._described = None
         elif mentions_facts(text):
-            self._intro.append(text)
+            self._intro.append(clean(text))
 
     def _table(self, node: LexborNode) -> None:
         section = section_of(self._heading)
         if section is None:
             return
         rows = _rows(node)
-        titles = _titles(_cells(rows[0])) if rows else None
-        if titles is None:
-            self.warn(
-                "missing_section",
-                "a table under this heading has no role titles in its header row; skipped",
-                table=section,
-                raw=self._heading,
-            )
-            return
-        columns = self._columns(titles, section)
+        header = _cells(rows[0]) if rows else []
+        if header and header == self._header:
+            columns: tuple[Side, Side] = ("a", "b")
+        else:
+            titles = _titles(header)
+            if titles is None:
+                self.warn(
+                    "missing_section",
+                    "a table under this heading has no role titles in its header row; skipped",
+                    table=section,
+                    raw=self._heading,
+                )
+                return
+            columns = self._columns(titles, section)
+            if self.roles == titles:
+                self._header = header
         known = ROWS[section]
         sides = self.sides
         seen: set[str] = set()
