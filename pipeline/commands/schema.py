@@ -21,7 +21,7 @@ from schemas.jsonschema import SCHEMA_PATH, comparison_schema_text, write_schema
 )
 @click.option("--check", is_flag=True, help="Only check that the file is current (exit 1 if not).")
 def command(output: Path, check: bool) -> None:
-    """Write the JSON Schema of the record ``careers parse`` prints."""
+    """Write the JSON Schema of the records that careers parse prints."""
     if str(output) == "-":
         sys.stdout.write(comparison_schema_text())
         return
