@@ -188,6 +188,19 @@ class _Comparison:
 
 
 @dataclass
+class _Prepared:
+    """What a page's record hashes and normalizes to, worked out before the batch's
+    lookups so they can skip comparisons whose page did not change."""
+
+    url: str
+    page_key: str
+    canonical: str | None
+    figures: list[dict[str, Any]]
+    digests: list[str]
+    content: str
+
+
+@dataclass
 class _Observation:
     observation_id: int
     record_sha256: str
@@ -241,29 +254,34 @@ class Loader:
         }
 
     def load(self, pages: Iterable[Parsed]) -> LoadReport:
-        for batch in batched(pages, self.batch_size):
-            self._transaction(self._load_batch, batch)
-        self._transaction(self._finish)
-        return self.report
+        """Load ``pages`` a batch per transaction.
 
-    def _transaction(self, work: Any, *args: Any) -> None:
-        """Run ``work`` in one write transaction, with the cyclic garbage collector paused:
-        a batch allocates tens of thousands of short-lived tuples and no cycles, and
-        collections scanning every live record cost as much as the SQL
-        (``bench/load_bench.py``). It runs again between batches."""
+        Automatic garbage collection is off meanwhile: each batch allocates tens of
+        thousands of short-lived objects and almost no reference cycles, and the full
+        collections that allocation rate sets off, each scanning every live object, cost
+        as much as the SQL (``bench/load_bench.py``). The youngest generation is
+        collected after every batch instead; the rest when the load is over.
+        """
         collecting = gc.isenabled()
         gc.disable()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                work(*args)
-            except BaseException:
-                self.conn.rollback()
-                raise
-            self.conn.commit()
+            for batch in batched(pages, self.batch_size):
+                self._transaction(self._load_batch, batch)
+                gc.collect(0)
+            self._transaction(self._finish)
         finally:
             if collecting:
                 gc.enable()
+        return self.report
+
+    def _transaction(self, work: Any, *args: Any) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            work(*args)
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
 
     # -- one batch ------------------------------------------------------------------
 
@@ -280,8 +298,9 @@ class Loader:
         if self.replace:
             self._drop_fetch_issues([p.fetch.fetch_id for p in batch if p.fetch])
         records = [p.record for p in batch if p.record is not None]
+        prepared = {id(r): self._prepare(p, r) for p in batch if (r := p.record) is not None}
         self._comparisons = self._lookup_comparisons(records)
-        self._latest = self._lookup_latest([c.comparison_id for c in self._comparisons.values()])
+        self._latest = self._lookup_latest(self._needing_history(records, prepared))
         self._next_obs = self._max_id("observation_id", "role_observations") + 1
         self._next_comparison = max(
             self._max_id("comparison_id", "comparisons") + 1,
@@ -292,7 +311,7 @@ class Loader:
             if page.record is None:
                 self._failed(page)
             else:
-                self._page(page, page.record)
+                self._page(page, page.record, prepared[id(page.record)])
         self._flush()
         self._write_batch_tail()
         written, warnings, dq = (
@@ -360,31 +379,60 @@ class Loader:
                 latest[(cid, side)] = _Observation(oid, sha, at, fid)
         return latest
 
-    def _page(self, page: Parsed, record: ComparisonRecord) -> None:
+    def _prepare(self, page: Parsed, record: ComparisonRecord) -> _Prepared:
         fetch = page.fetch
-        fetched_at = fetch.fetched_at if fetch else self.fetched_at
-        a, b = record.role_a, record.role_b
         if fetch is not None:
             url = normalize_url(fetch.url)
         elif record.url:
             url = normalize_url(record.url)
         else:
-            url = comparison_path(a.slug, b.slug)
-        key = page_key(url)
+            url = comparison_path(record.role_a.slug, record.role_b.slug)
         if record.url is None:
             canonical = None
         else:
             canonical = url if fetch is None else normalize_url(record.url)
-        self._buf.roles[a.slug] = a.title
-        self._buf.roles[b.slug] = b.title
         figures = [quality.figures_of(record.side(s)) for s in SIDES]
         digests = [side_sha256(record.side(s), f) for s, f in zip(SIDES, figures, strict=True)]
-        content = comparison_sha256(record, digests)
-        comparison = self._comparison(record, key, url, canonical, fetched_at, content)
+        return _Prepared(
+            url, page_key(url), canonical, figures, digests, comparison_sha256(record, digests)
+        )
+
+    def _needing_history(
+        self, records: list[ComparisonRecord], prepared: dict[int, _Prepared]
+    ) -> list[int]:
+        """Comparisons whose latest observations must be read: all of them when replacing,
+        else those with a page in the batch whose content differs from the last one seen
+        (an unchanged page is recognized by ``comparisons.content_sha256`` alone)."""
+        ids = set()
+        for record in records:
+            comparison = self._comparisons.get((record.role_a.slug, record.role_b.slug))
+            if comparison is not None and (
+                self.replace or comparison.content_sha256 != prepared[id(record)].content
+            ):
+                ids.add(comparison.comparison_id)
+        return sorted(ids)
+
+    def _page(self, page: Parsed, record: ComparisonRecord, prep: _Prepared) -> None:
+        fetch = page.fetch
+        fetched_at = fetch.fetched_at if fetch else self.fetched_at
+        a, b = record.role_a, record.role_b
+        url, key, figures, digests = prep.url, prep.page_key, prep.figures, prep.digests
+        self._buf.roles[a.slug] = a.title
+        self._buf.roles[b.slug] = b.title
+        self._figures = {id(record.side(s)): f for s, f in zip(SIDES, figures, strict=True)}
+        known = self._comparisons.get((a.slug, b.slug))
+        unchanged = (
+            not self.replace
+            and known is not None
+            and known.content_sha256 == prep.content
+            and fetched_at > known.last_seen_at
+        )
+        comparison = self._comparison(record, key, url, prep.canonical, fetched_at, prep.content)
         changed = False
         for which, digest, values in zip(SIDES, digests, figures, strict=True):
             side = record.side(which)
-            changed |= self._side(page, record, comparison, which, side, digest, fetched_at)
+            if not unchanged:
+                changed |= self._side(page, record, comparison, which, side, digest, fetched_at)
             self._count_nulls(values)
             for issue in quality.side_checks(side, which, key):
                 self._issue(issue, page, url)
@@ -441,7 +489,7 @@ class Loader:
             self._comparisons[pair] = comparison
             return comparison
         if fetched_at >= comparison.last_seen_at:
-            if comparison.content_sha256 != content:
+            if comparison.content_sha256 not in (content, None):
                 comparison.last_changed_at = max(comparison.last_changed_at, fetched_at)
             comparison.page_key, comparison.url, comparison.canonical_url = key, url, canonical
             comparison.higher_paid, comparison.content_sha256 = record.higher_paid, content
@@ -479,6 +527,11 @@ class Loader:
             return True
         self._flush()
         written = self._replace_side(page, record, comparison, which, side, digest, fetched_at)
+        if fetched_at < comparison.last_seen_at:
+            # history changed behind the newest page: compare the next page with the
+            # observations, not with the last page's hash
+            comparison.content_sha256 = None
+            comparison.dirty = True
         found = self._lookup_latest([comparison.comparison_id]).get(key)
         if found is None:
             self._latest.pop(key, None)
@@ -563,7 +616,7 @@ class Loader:
             self.run_id,
             record.parser_version,
             digest,
-            *quality.figures_of(side).values(),
+            *self._figures[id(side)].values(),
         )
 
     def _buffer_observation(
