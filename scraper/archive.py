@@ -5,10 +5,13 @@ log by file name (relative to the archive directory) and byte offset, so parsing
 re-run later without refetching. Every record is its own gzip member, so a reader can
 seek straight to an offset.
 
-The stored body is the decoded one: the crawler inflates ``Content-Encoding`` itself
-(with a size cap) before hashing and checking the page, so the record's HTTP headers
-drop ``Content-Encoding``/``Transfer-Encoding`` (kept as ``X-Archive-Orig-*``) and carry
-the decoded length. ``read_body`` therefore returns exactly the bytes that were hashed.
+The stored body is the one that came over the wire, ``Content-Encoding`` and all (only
+the chunked transfer coding is undone, the header kept as
+``X-Archive-Orig-Transfer-Encoding``), as WARC readers expect. A gzip-encoded payload is
+already compressed, so its record's gzip member stores it without compressing it again
+(level 0: deflating 200 KB pages again costs more CPU than the rest of the crawl);
+other payloads are deflated at ``compress_level``. ``read_body`` undoes the
+``Content-Encoding`` and returns the decoded HTML, the bytes the crawler hashed.
 
 A writer never appends to an existing file: a process killed mid-record leaves at most a
 truncated last record in its own file, which nothing in the fetch log points to.
@@ -17,6 +20,7 @@ truncated last record in its own file, which nothing in the fetch log points to.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import os
 import re
@@ -32,7 +36,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
-_DROPPED_HEADERS = {"content-encoding", "transfer-encoding", "content-length"}
+_DROPPED_HEADERS = {"transfer-encoding", "content-length"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -50,41 +54,90 @@ class ArchiveRef:
 
 class _GzipMember:
     """A file wrapper that gzips everything written between two ``flush()`` calls as one
-    member. warcio's own gzip wrapper always uses level 9, which costs more CPU than the
-    crawl itself; level 6 keeps files within a few percent of that size."""
+    member, compressing in large steps.
+
+    The writer runs on a thread beside the crawl's event loop; zlib releases the GIL
+    while it works, but each small call means taking the GIL back. warcio writes in
+    16 KB pieces (and its own gzip wrapper always uses level 9), so this wrapper gathers
+    up to ``STEP`` bytes per ``compress`` call: a record of a page costs one or two.
+    """
+
+    STEP = 1024 * 1024
 
     def __init__(self, raw: BinaryIO, level: int) -> None:
         self._raw = raw
-        self._level = level
+        self.level = level
         self._compressor = self._new()
+        self._pending: list[bytes] = []
+        self._pending_size = 0
 
     def _new(self) -> zlib._Compress:
-        return zlib.compressobj(self._level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return zlib.compressobj(self.level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
 
     def write(self, data: bytes) -> int:
-        self._raw.write(self._compressor.compress(data))
+        self._pending.append(bytes(data))
+        self._pending_size += len(data)
+        if self._pending_size >= self.STEP:
+            self._compress_pending()
         return len(data)
 
+    def _compress_pending(self) -> None:
+        if self._pending:
+            self._raw.write(self._compressor.compress(b"".join(self._pending)))
+            self._pending.clear()
+            self._pending_size = 0
+
     def flush(self) -> None:
+        self._compress_pending()
         self._raw.write(self._compressor.flush())
         self._raw.flush()
         self._compressor = self._new()
 
+    def next_member_level(self, level: int) -> None:
+        """Compress the next member (record) at ``level``."""
+        if level != self.level:
+            self.level = level
+            self._compressor = self._new()
 
-def _sha256_label(hex_digest: str) -> str:
-    return "sha256:" + base64.b32encode(bytes.fromhex(hex_digest)).decode("ascii")
+
+def _sha256_label(digest: bytes) -> str:
+    return "sha256:" + base64.b32encode(digest).decode("ascii")
 
 
-def _http_headers(status: int, reason: str, headers: Iterable[tuple[str, str]], length: int):
+def _block_digest(http: StatusAndHeaders, stream: IO[bytes], start: int) -> str:
+    """WARC-Block-Digest (HTTP header block + payload), read in large steps so the hash
+    runs with the GIL released; warcio would otherwise hash in 16 KB pieces."""
+    http.compute_headers_buffer()
+    digest = hashlib.sha256(http.headers_buff)
+    while chunk := stream.read(_GzipMember.STEP):
+        digest.update(chunk)
+    stream.seek(start)
+    return _sha256_label(digest.digest())
+
+
+def _http_headers(
+    status: int, reason: str, headers: Iterable[tuple[str, str]], length: int
+) -> tuple[StatusAndHeaders, bool]:
+    """The record's HTTP header block, and whether its payload is content-encoded."""
     kept: list[tuple[str, str]] = []
+    encoded = False
     for name, value in headers:
         lowered = name.lower()
-        if lowered in ("content-encoding", "transfer-encoding"):
-            kept.append((f"X-Archive-Orig-{name}", value))
-        elif lowered not in _DROPPED_HEADERS:
+        if lowered == "content-encoding":
+            coding = value.strip().lower()
+            encoded = coding not in ("", "identity")
+            if coding == "x-gzip":  # readers (warcio) know it as gzip
+                kept.append((f"X-Archive-Orig-{name}", value))
+                value = "gzip"
+            kept.append((name, value))
+        elif lowered in _DROPPED_HEADERS:
+            if lowered == "transfer-encoding":
+                kept.append((f"X-Archive-Orig-{name}", value))
+        else:
             kept.append((name, value))
     kept.append(("Content-Length", str(length)))
-    return StatusAndHeaders(f"{status} {reason or 'OK'}".strip(), kept, protocol="HTTP/1.1")
+    status_line = f"{status} {reason or 'OK'}".strip()
+    return StatusAndHeaders(status_line, kept, protocol="HTTP/1.1"), encoded
 
 
 class WarcArchive:
@@ -98,13 +151,14 @@ class WarcArchive:
         archive_dir: Path,
         prefix: str = "careers",
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-        compress_level: int = 6,
+        compress_level: int = 3,
     ) -> None:
         self.archive_dir = Path(archive_dir)
         self.prefix = _SAFE_NAME.sub("-", prefix)
         self.max_file_bytes = max_file_bytes
         self.compress_level = compress_level
         self._fh: BinaryIO | None = None
+        self._member: _GzipMember
         self._writer: WARCWriter | None = None
         self._name: str | None = None
         self.files_written: list[str] = []
@@ -133,9 +187,8 @@ class WarcArchive:
                 continue
             break
         self._fh, self._name = fh, name
-        self._writer = WARCWriter(
-            _GzipMember(fh, self.compress_level), gzip=False, warc_version="1.1"
-        )
+        self._member = _GzipMember(fh, self.compress_level)
+        self._writer = WARCWriter(self._member, gzip=False, warc_version="1.1")
         info = {
             "software": "careers-etl",
             "format": "WARC File Format 1.1",
@@ -157,7 +210,8 @@ class WarcArchive:
         extra_warc_headers: dict[str, str] | None = None,
     ) -> ArchiveRef:
         """Append one response record; return where it starts. ``body`` (bytes or a
-        readable binary file positioned at the start) holds ``length`` decoded bytes."""
+        readable binary file positioned at the start) holds the ``length`` payload bytes
+        as received (encoded as ``headers`` say); ``sha256_hex`` is their digest."""
         if self._fh is None or self._fh.tell() >= self.max_file_bytes:
             self._open_next()
         assert self._fh is not None and self._writer is not None and self._name is not None
@@ -168,9 +222,11 @@ class WarcArchive:
         if available != length:
             raise ArchiveError(f"body of {url} has {available} bytes from here, not {length}")
         when = (fetched_at or datetime.now(UTC)).astimezone(UTC)
+        http, encoded = _http_headers(status, reason, headers, length)
         warc_headers = {
             "WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-            "WARC-Payload-Digest": _sha256_label(sha256_hex),
+            "WARC-Payload-Digest": _sha256_label(bytes.fromhex(sha256_hex)),
+            "WARC-Block-Digest": _block_digest(http, stream, start),
             **(extra_warc_headers or {}),
         }
         record = self._writer.create_warc_record(
@@ -179,9 +235,10 @@ class WarcArchive:
             payload=stream,
             length=length,
             warc_headers_dict=warc_headers,
-            http_headers=_http_headers(status, reason, headers, length),
+            http_headers=http,
         )
         offset = self._fh.tell()
+        self._member.next_member_level(0 if encoded else self.compress_level)
         self._writer.write_record(record)
         return ArchiveRef(self._name, offset)
 
@@ -213,5 +270,6 @@ def read_response(archive_dir: Path, warc_file: str, warc_offset: int) -> tuple[
 
 
 def read_body(archive_dir: Path, warc_file: str, warc_offset: int) -> bytes:
-    """The decoded HTML body bytes stored at ``warc_file``/``warc_offset``."""
+    """The decoded HTML body bytes (``Content-Encoding`` undone) stored at
+    ``warc_file``/``warc_offset``."""
     return read_response(archive_dir, warc_file, warc_offset)[1]

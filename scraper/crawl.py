@@ -102,18 +102,32 @@ def crawl_exit_code(counters: dict[str, int], failed_fraction: float) -> int:
     return 1 if tried and failed / tried > failed_fraction else 0
 
 
-def looks_like_comparison(chunks: Iterable[bytes]) -> bool:
+class ComparisonMarkers:
     """Cheap test that a 200 is a comparison page, not a block or captcha page: the page
-    has a table and names a salary. The parser decides the rest."""
-    need = {b"<table", b"salary"}
-    tail = b""
+    has a table and names a salary (the parser decides the rest). Fed while streaming."""
+
+    MARKERS = (b"<table", b"salary")
+
+    def __init__(self) -> None:
+        self._need = set(self.MARKERS)
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if not self._need:
+            return
+        window = self._tail + chunk.lower()
+        self._need = {m for m in self._need if m not in window}
+        self._tail = window[-_MARKER_TAIL:]
+
+    def ok(self) -> bool:
+        return not self._need
+
+
+def looks_like_comparison(chunks: Iterable[bytes]) -> bool:
+    markers = ComparisonMarkers()
     for chunk in chunks:
-        window = tail + chunk.lower()
-        need = {m for m in need if m not in window}
-        if not need:
-            return True
-        tail = window[-_MARKER_TAIL:]
-    return False
+        markers.feed(chunk)
+    return markers.ok()
 
 
 def comparison_links(html: bytes, base_url: str) -> Iterator[str]:
@@ -443,7 +457,7 @@ class Crawler:
                 url,
                 self.settings.retries,
                 headers=headers,
-                check=lambda r: looks_like_comparison(r.iter_chunks()),
+                check=ComparisonMarkers,
                 attempts=attempts,
                 on_response=lambda h, refused: self.politeness.gate(h).note(refused),
             )
@@ -500,7 +514,7 @@ class Crawler:
             base.outcome = "unchanged"
             return base, links
         base.outcome = "changed" if known_sha is not None else "new"
-        assert response.body is not None and response.sha256 is not None
+        assert response.body is not None and response.raw_sha256 is not None
         ref = await asyncio.get_running_loop().run_in_executor(
             self._io,
             lambda: self.archive.write_response(
@@ -508,8 +522,8 @@ class Crawler:
                 response.status,
                 response.headers,
                 response.body,  # type: ignore[arg-type]
-                response.size,
-                response.sha256,  # type: ignore[arg-type]
+                response.wire_bytes,
+                response.raw_sha256,  # type: ignore[arg-type]
                 reason=response.reason,
                 extra_warc_headers={"WARC-Careers-Page-Key": item.page_key},
             ),

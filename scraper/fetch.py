@@ -17,10 +17,10 @@ import hashlib
 import tempfile
 import time
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, Protocol
 from urllib.parse import urljoin
 
 import httpx
@@ -120,9 +120,24 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
+class BodyCheck(Protocol):
+    """Looks at a 200's decoded body while it streams in; ``ok()`` at the end says
+    whether it is the kind of page that was asked for."""
+
+    def feed(self, chunk: bytes) -> None: ...
+
+    def ok(self) -> bool: ...
+
+
 @dataclass
 class Response:
-    """A final (non-redirect) response. ``body`` holds the decoded bytes for 200s."""
+    """A final (non-redirect) response.
+
+    For a 200, ``body`` holds the bytes as they came over the wire (still
+    ``Content-Encoding``-encoded: that is what the WARC archive keeps) and ``sha256``,
+    ``size`` and ``looks_right`` describe the decoded body, computed while streaming.
+    ``read()`` and ``iter_chunks()`` give the decoded bytes.
+    """
 
     url: str
     status: int
@@ -133,6 +148,9 @@ class Response:
     wire_bytes: int = 0
     size: int = 0
     sha256: str | None = None
+    raw_sha256: str | None = None
+    encoding: str = "identity"
+    looks_right: bool | None = None
     body: IO[bytes] | None = field(default=None, repr=False)
 
     def header(self, name: str) -> str | None:
@@ -142,15 +160,7 @@ class Response:
                 return value
         return None
 
-    def read(self) -> bytes:
-        if self.body is None:
-            return b""
-        self.body.seek(0)
-        data = self.body.read()
-        self.body.seek(0)
-        return data
-
-    def iter_chunks(self, size: int = _READ_STEP) -> Iterable[bytes]:
+    def raw_chunks(self, size: int = _READ_STEP) -> Iterator[bytes]:
         if self.body is None:
             return
         self.body.seek(0)
@@ -159,6 +169,19 @@ class Response:
                 yield chunk
         finally:
             self.body.seek(0)
+
+    def iter_chunks(self) -> Iterator[bytes]:
+        """The decoded body in pieces (inflated again from the raw bytes if encoded)."""
+        if self.encoding == "identity":
+            yield from self.raw_chunks()
+            return
+        inflater = Inflater(self.encoding, max(self.size, 1))
+        for raw in self.raw_chunks():
+            yield from inflater.feed(raw)
+        yield from inflater.finish()
+
+    def read(self) -> bytes:
+        return b"".join(self.iter_chunks())
 
     def close(self) -> None:
         if self.body is not None:
@@ -260,8 +283,14 @@ class Fetcher:
     def host_allowed(self, url: str) -> bool:
         return host_of(url) in self.allowed_hosts
 
-    async def get(self, url: str, headers: dict[str, str] | None = None) -> Response:
-        """One attempt at ``url``, redirects included. Raises ``FetchError`` subclasses."""
+    async def get(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        check: Callable[[], BodyCheck] | None = None,
+    ) -> Response:
+        """One attempt at ``url``, redirects included. Raises ``FetchError`` subclasses.
+        ``check`` makes the ``BodyCheck`` a 200's body is shown to."""
         started = time.monotonic()
         redirects = 0
         current = url
@@ -277,7 +306,7 @@ class Fetcher:
                 raise refusal
             gate = self.politeness.gate(host_of(current))
             async with gate.slot() as sent:
-                response = await self._one(current, headers, started, sent)
+                response = await self._one(current, headers, started, sent, check)
             location = response.header("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 response.redirects = redirects
@@ -298,6 +327,7 @@ class Fetcher:
         headers: dict[str, str] | None,
         started: float,
         sent: Callable[[], None],
+        check: Callable[[], BodyCheck] | None,
     ) -> Response:
         async def trace(event: str, info: dict[str, Any]) -> None:
             if event == "http11.send_request_headers.complete":
@@ -310,7 +340,7 @@ class Fetcher:
                 )
                 stream = await self._client.send(request, stream=True)
                 try:
-                    return await self._read(url, stream, started)
+                    return await self._read(url, stream, started, check)
                 finally:
                     await stream.aclose()
         except TimeoutError as exc:
@@ -318,7 +348,13 @@ class Fetcher:
         except httpx.TransportError as exc:
             raise TransientError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
 
-    async def _read(self, url: str, stream: httpx.Response, started: float) -> Response:
+    async def _read(
+        self,
+        url: str,
+        stream: httpx.Response,
+        started: float,
+        check: Callable[[], BodyCheck] | None,
+    ) -> Response:
         response = Response(
             url=url,
             status=stream.status_code,
@@ -330,7 +366,7 @@ class Fetcher:
             await self._drain(stream)
             return self._finish(response, started)
         try:
-            await self._read_body(stream, response)
+            await self._read_body(stream, response, check() if check else None)
         except FetchError as exc:
             exc.status = response.status
             raise
@@ -349,7 +385,11 @@ class Fetcher:
             if seen > _ERROR_BODY_READ:
                 break
 
-    async def _read_body(self, stream: httpx.Response, response: Response) -> None:
+    async def _read_body(
+        self, stream: httpx.Response, response: Response, check: BodyCheck | None
+    ) -> None:
+        """Stream the body to a spool file as received, hashing and checking the decoded
+        bytes on the way; the decoded body itself is never stored."""
         max_body = self.limits.max_body_bytes
         declared = stream.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > max_body:
@@ -357,30 +397,35 @@ class Fetcher:
         encoding = stream.headers.get("content-encoding", "identity").strip().lower()
         if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
             raise UnsupportedEncoding(f"unsupported Content-Encoding {encoding!r}")
+        if encoding == "":
+            encoding = "identity"
         inflater = (
             Inflater(encoding, self.limits.max_decompressed_bytes)
-            if encoding not in ("identity", "")
+            if encoding != "identity"
             else None
         )
         spool: Any = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_bytes)  # noqa: SIM115
-        digest = hashlib.sha256()
+        digest, raw_digest = hashlib.sha256(), hashlib.sha256()
         size = wire = 0
         try:
             async for raw in stream.aiter_raw():
                 wire += len(raw)
                 if wire > max_body:
                     raise LimitExceeded(f"body exceeds the {max_body}-byte limit")
-                pieces = inflater.feed(raw) if inflater else (raw,)
-                for piece in pieces:
+                spool.write(raw)
+                raw_digest.update(raw)
+                for piece in inflater.feed(raw) if inflater else (raw,):
                     digest.update(piece)
-                    spool.write(piece)
                     size += len(piece)
+                    if check is not None:
+                        check.feed(piece)
             if inflater is not None:
                 for piece in inflater.finish():
                     digest.update(piece)
-                    spool.write(piece)
                     size += len(piece)
-                if size and not inflater.complete:
+                    if check is not None:
+                        check.feed(piece)
+                if wire and not inflater.complete:
                     raise TransientError("compressed body ended early (truncated)")
             if declared and declared.isdigit() and int(declared) != wire:
                 raise TransientError(f"body truncated: {wire} of {declared} bytes")
@@ -394,6 +439,9 @@ class Fetcher:
         response.body = spool
         response.size = size
         response.wire_bytes = wire
+        response.encoding = "gzip" if encoding == "x-gzip" else encoding
+        response.raw_sha256 = raw_digest.hexdigest()
+        response.looks_right = check.ok() if check is not None else None
         response.sha256 = digest.hexdigest()
 
 
@@ -419,12 +467,12 @@ async def fetch_with_retries(
     url: str,
     retries: RetrySettings,
     headers: dict[str, str] | None = None,
-    check: Callable[[Response], bool] | None = None,
+    check: Callable[[], BodyCheck] | None = None,
     attempts: Attempts | None = None,
     on_response: Callable[[str, bool], None] | None = None,
 ) -> Response:
-    """``url`` fetched with the retry policy. ``check(response)`` False on a 200 marks a
-    block page, retried once. ``on_response(host, refused)`` sees every response (the
+    """``url`` fetched with the retry policy. A 200 whose ``check`` fails is a block
+    page, retried once. ``on_response(host, refused)`` sees every response (the
     breaker). Raises the last ``FetchError`` when attempts run out; a Retry-After above
     the cap raises ``RetryAfterTooLong`` at once."""
     attempts = attempts if attempts is not None else Attempts()
@@ -439,7 +487,7 @@ async def fetch_with_retries(
         attempts.made += 1
         if attempts.made > 1:
             attempts.retried += 1
-        response = await fetcher.get(url, headers)
+        response = await fetcher.get(url, headers, check)
         status = response.status
         if status in RETRY_STATUSES:
             wait = parse_retry_after(response.header("retry-after"))
@@ -450,7 +498,7 @@ async def fetch_with_retries(
             if wait is not None:
                 fetcher.politeness.gate(host).pause(wait)
             raise RetryableStatus(status, wait, response.url)
-        if status == 200 and check is not None and not check(response):
+        if status == 200 and response.looks_right is False:
             attempts.blocked += 1
             response.close()
             if on_response:

@@ -42,24 +42,30 @@ def _payload(response: Response, limit: int) -> Iterator[bytes]:
 
 
 def parse_sitemap(data: Iterator[bytes]) -> Iterator[tuple[str, str]]:
-    """``(kind, loc)`` pairs, kind ``"sitemap"`` (from an index) or ``"url"``."""
-    parser: XMLPullParser[Element] = XMLPullParser(events=("end",))
+    """``(kind, loc)`` pairs, kind ``"sitemap"`` (from an index) or ``"url"``. Entries are
+    dropped from the tree as they are read, so memory stays flat in the sitemap's size."""
+    parser: XMLPullParser[Element] = XMLPullParser(events=("start", "end"))
+    root: list[Element] = []
     for chunk in data:
         parser.feed(chunk)
-        yield from _drain(parser)
+        yield from _drain(parser, root)
     parser.close()
-    yield from _drain(parser)
+    yield from _drain(parser, root)
 
 
-def _drain(parser: XMLPullParser) -> Iterator[tuple[str, str]]:
+def _drain(parser: XMLPullParser[Element], root: list[Element]) -> Iterator[tuple[str, str]]:
     events: Iterator[Any] = parser.read_events()
-    for _kind, elem in events:
+    for kind, elem in events:
+        if kind == "start":
+            if not root:
+                root.append(elem)
+            continue
         name = _local(elem.tag)
         if name in ("url", "sitemap"):
             for child in elem:
                 if _local(child.tag) == "loc" and child.text and child.text.strip():
                     yield name, child.text.strip()
-            elem.clear()
+            root[0].clear()
 
 
 async def comparison_urls(

@@ -13,14 +13,14 @@ from warcio.archiveiterator import ArchiveIterator
 from scraper.archive import ArchiveError, WarcArchive, read_body, read_response
 
 
-def _write(archive: WarcArchive, url: str, body: bytes):
+def _write(archive: WarcArchive, url: str, body: bytes, encoding: str = "gzip"):
+    """Store ``body`` as a server would have sent it: gzip-encoded unless ``identity``."""
+    payload = gzip.compress(body) if encoding in ("gzip", "x-gzip") else body
+    headers = [("Content-Type", "text/html; charset=utf-8"), ("Transfer-Encoding", "chunked")]
+    if encoding != "identity":
+        headers.append(("Content-Encoding", encoding))
     return archive.write_response(
-        url,
-        200,
-        [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip")],
-        body,
-        len(body),
-        hashlib.sha256(body).hexdigest(),
+        url, 200, headers, payload, len(payload), hashlib.sha256(payload).hexdigest()
     )
 
 
@@ -38,10 +38,14 @@ def test_bodies_read_back_by_offset_and_files_rotate(tmp_path: Path) -> None:
         assert uri == f"http://127.0.0.1/p{i}"
 
 
-def test_records_are_standard_warc_with_decoded_payload(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encoding", ["gzip", "x-gzip", "identity"])
+def test_records_keep_the_payload_as_received_and_read_back_decoded(
+    tmp_path: Path, encoding: str
+) -> None:
     body = b"<html><table><tr><td>Yearly salary</td></tr></table></html>" * 50
     with WarcArchive(tmp_path, prefix="run") as archive:
-        ref = _write(archive, "http://127.0.0.1/a-jobs/a-vs-b-differences/", body)
+        ref = _write(archive, "http://127.0.0.1/a-jobs/a-vs-b-differences/", body, encoding)
+    assert read_body(tmp_path, ref.warc_file, ref.warc_offset) == body
     with (tmp_path / ref.warc_file).open("rb") as fh:
         records = [
             (r.rec_type, r.rec_headers.get_header("WARC-Payload-Digest"), r.http_headers)
@@ -50,11 +54,31 @@ def test_records_are_standard_warc_with_decoded_payload(tmp_path: Path) -> None:
     assert [r[0] for r in records] == ["warcinfo", "response"]
     _, digest, http = records[1]
     assert digest and digest.startswith("sha256:")
-    assert http.get_header("Content-Encoding") is None
-    assert http.get_header("X-Archive-Orig-Content-Encoding") == "gzip"
-    assert http.get_header("Content-Length") == str(len(body))
+    assert http.get_header("Transfer-Encoding") is None
+    assert http.get_header("X-Archive-Orig-Transfer-Encoding") == "chunked"
+    if encoding == "identity":
+        assert http.get_header("Content-Length") == str(len(body))
+    else:
+        assert http.get_header("Content-Encoding") == "gzip"
+        assert int(http.get_header("Content-Length")) < len(body)
     # every record is its own gzip member: the file is plain concatenated gzip
     assert b"WARC/1.1" in gzip.decompress((tmp_path / ref.warc_file).read_bytes())
+
+
+def test_warcio_check_passes_on_written_files(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with WarcArchive(tmp_path, prefix="run") as archive:
+        for i, encoding in enumerate(["gzip", "identity", "gzip"]):
+            _write(archive, f"http://h/{i}", f"<p>{i}</p>".encode() * 300, encoding)
+        name = archive.files_written[0]
+    warcio = Path(sys.executable).parent / "warcio"
+    checked = subprocess.run(
+        [str(warcio), "check", "-v", str(tmp_path / name)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.count("digest pass") == 4
 
 
 def test_spooled_file_bodies_and_new_file_per_writer(tmp_path: Path) -> None:
