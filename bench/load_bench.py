@@ -160,8 +160,9 @@ def loader(db: Path, source: Iterator[ComparisonRecord], batch: int, at: str) ->
     return elapsed
 
 
-def peak_memory(path: Path, n: int, batch: int, directory: Path) -> float:
-    """Peak Python allocation (MB) while loading the first ``n`` records."""
+def peak_memory(path: Path, n: int, batch: int, directory: Path) -> tuple[float, int]:
+    """Peak Python allocation (MB) while loading the first ``n`` records, and how many
+    distinct roles they name (the loader keeps a little state per role, none per page)."""
 
     def first(k: int) -> Iterator[ComparisonRecord]:
         for i, record in enumerate(from_jsonl(path)):
@@ -176,8 +177,9 @@ def peak_memory(path: Path, n: int, batch: int, directory: Path) -> float:
     load_records(conn, first(n), batch_size=batch, fetched_at="2026-11-01T00:00:00Z")
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    roles = conn.execute("SELECT count(*) FROM roles").fetchone()[0]
     conn.close()
-    return peak / 1e6
+    return peak / 1e6, roles
 
 
 def best(runs: list[float]) -> float:
@@ -255,10 +257,13 @@ def main() -> None:
             for source in ("records in memory", "JSON lines streamed"):
                 ratio = results[f"loader {path} ({source})"] / results[floor_name]
                 print(f"ratio loader/floor, {path}, {source}: {ratio:.2f}x")
-        small = peak_memory(jsonl, n // 4, batch, d)
-        large = peak_memory(jsonl, n, batch, d)
+        (small, small_roles), (large, large_roles) = (
+            peak_memory(jsonl, n // 4, batch, d),
+            peak_memory(jsonl, n, batch, d),
+        )
         print(
-            f"peak Python memory loading {n // 4} pages: {small:.1f} MB; {n} pages: {large:.1f} MB"
+            f"peak Python memory loading {n // 4} pages ({small_roles} roles): {small:.1f} MB; "
+            f"{n} pages ({large_roles} roles): {large:.1f} MB"
         )
         conn = sqlite3.connect(d / "json0.db")
         observations = conn.execute("SELECT count(*) FROM role_observations").fetchone()[0]
