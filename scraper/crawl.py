@@ -17,9 +17,11 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
@@ -37,13 +39,14 @@ from scraper.fetch import (
     RobotsDisallowed,
     fetch_with_retries,
 )
-from scraper.frontier import OUTCOMES, CrawlState, FetchRecord, FrontierItem
+from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, FrontierItem
 from scraper.politeness import BreakerTripped, Politeness
 from scraper.robots import Robots, RobotsUnreachable, fetch_robots
 from scraper.sitemaps import comparison_urls
 from scraper.urls import comparison_slugs, host_of, normalize_url, role_path
 
 BATCH = 256
+T = TypeVar("T")
 _MARKER_TAIL = 32
 
 
@@ -215,15 +218,32 @@ class Crawler:
         self.state: CrawlState
         self.fetcher: Fetcher
         self.archive: WarcArchive
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc")
+        self._store = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-store")
+
+    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the store thread, the one thread that owns the database
+        connection and the WARC writer. sqlite and zlib release the GIL while they work,
+        so recording one page overlaps with fetching the next."""
+        return await asyncio.get_running_loop().run_in_executor(self._store, fn, *args)
 
     async def run(self, finalize: bool) -> CrawlReport:
+        try:
+            return await self._run(finalize)
+        finally:
+            self._store.shutdown(wait=True)
+
+    async def _run(self, finalize: bool) -> CrawlReport:
         s = self.settings
-        conn = connect(s.output.db)
+        conn = await self._db(connect, s.output.db)
         try:
             self.state = CrawlState(conn)
-            run_id, resumed = self.state.open_run(
-                fresh=s.run.fresh, command=self.command, base_url=self.base_url
+            run_id, resumed = await self._db(
+                partial(
+                    self.state.open_run,
+                    fresh=s.run.fresh,
+                    command=self.command,
+                    base_url=self.base_url,
+                )
             )
             if resumed is not None:
                 self.log.info("resuming %d pending URLs of run %s", resumed[1], run_id)
@@ -234,16 +254,15 @@ class Crawler:
             try:
                 fatal = await self._crawl()
             finally:
-                self.archive.close()
-                self._io.shutdown(wait=True)
-            pending = self.state.pending_count()
+                await self._db(self.archive.close)
+            pending = await self._db(self.state.pending_count)
             complete = fatal is None and pending == 0
             exit_code = None
             if finalize:
                 exit_code = (
                     2 if fatal else crawl_exit_code(self.state.counters, s.run.failed_fraction)
                 )
-            self.state.finish(complete=complete, exit_code=exit_code)
+            await self._db(partial(self.state.finish, complete=complete, exit_code=exit_code))
             counters = dict(self.state.counters)
             self._summarize(run_id, counters, pending, complete)
             if fatal is not None:
@@ -261,7 +280,7 @@ class Crawler:
                 },
             )
         finally:
-            conn.close()
+            await self._db(conn.close)
 
     def _summarize(self, run_id: str, c: dict[str, int], pending: int, complete: bool) -> None:
         parts = ", ".join(f"{name} {c[name]}" for name in COUNTERS if c[name])
@@ -334,11 +353,12 @@ class Crawler:
                     self.log.warning("seed %s is not a comparison URL; skipped", seed)
             else:
                 seeds.extend((u, "seed", 0) for u in await self._role_links(seed))
-        added = self.state.add(seeds)
+        added = await self._db(self.state.add, seeds)
         if site.use_sitemaps:
             added += await self._discover_sitemaps()
-        added += self.state.revisit_known(self.base_url)
-        self.log.info("discovered %d new URLs; %d pending", added, self.state.pending_count())
+        added += await self._db(self.state.revisit_known, self.base_url)
+        pending = await self._db(self.state.pending_count)
+        self.log.info("discovered %d new URLs; %d pending", added, pending)
 
     async def _role_links(self, slug: str) -> list[str]:
         """Comparison links of a role's page, for a seed given as a role slug."""
@@ -374,9 +394,9 @@ class Crawler:
         async for url in urls:
             batch.append((url, "sitemap", 0))
             if len(batch) >= BATCH * 4:
-                added += self.state.add(batch)
+                added += await self._db(self.state.add, list(batch))
                 batch.clear()
-        added += self.state.add(batch)
+        added += await self._db(self.state.add, batch)
         return added
 
     # --- fetching --------------------------------------------------------------------
@@ -400,10 +420,10 @@ class Crawler:
         cursor = 0
         dispatched = 0
         while limit is None or dispatched < limit:
-            items = self.state.pending_after(cursor, BATCH)
+            items = await self._db(self.state.pending_after, cursor, BATCH)
             if not items:
                 await queue.join()
-                items = self.state.pending_after(cursor, BATCH)
+                items = await self._db(self.state.pending_after, cursor, BATCH)
                 if not items:
                     return
             for item in items:
@@ -429,7 +449,7 @@ class Crawler:
                 queue.task_done()
 
     def _conditional_headers(self, item: FrontierItem) -> tuple[dict[str, str], str | None]:
-        known = self.state.known(item.page_key)
+        known = item.known
         if known is None or known.content_sha256 is None:
             return {}, None
         headers = {}
@@ -443,11 +463,12 @@ class Crawler:
         url = item.url
         host = host_of(url)
         if host not in self.allowed_hosts:
-            self._record(item, FetchRecord("failed", url, error=f"host {host} not allowed"))
+            await self._record(item, FetchRecord("failed", url, error=f"host {host} not allowed"))
             return
         robots = await self._robots_for(host)
         if not robots.allowed(url):
-            self._record(item, FetchRecord("robots_skipped", url, error="disallowed by robots.txt"))
+            skipped = FetchRecord("robots_skipped", url, error="disallowed by robots.txt")
+            await self._record(item, skipped)
             return
         headers, known_sha = self._conditional_headers(item)
         attempts = Attempts()
@@ -462,14 +483,15 @@ class Crawler:
                 on_response=lambda h, refused: self.politeness.gate(h).note(refused),
             )
         except FetchError as exc:
-            self._record(item, self._failure(url, exc, attempts), attempts)
+            await self._record(item, self._failure(url, exc, attempts), attempts)
             return
         try:
-            record, links = await self._outcome(item, response, known_sha, bool(headers))
+            record, links = self._outcome(response, known_sha, bool(headers), item.depth)
+            record.attempts = attempts.made
+            archived = response if record.outcome in LOADABLE else None
+            await self._record(item, record, attempts, links, archived)
         finally:
             response.close()
-        record.attempts = attempts.made
-        self._record(item, record, attempts, links)
 
     @staticmethod
     def _failure(url: str, exc: FetchError, attempts: Attempts) -> FetchRecord:
@@ -486,8 +508,8 @@ class Crawler:
             outcome, url, status=exc.status, attempts=attempts.made, bytes=wire, error=str(exc)
         )
 
-    async def _outcome(
-        self, item: FrontierItem, response: Response, known_sha: str | None, conditional: bool
+    def _outcome(
+        self, response: Response, known_sha: str | None, conditional: bool, depth: int
     ) -> tuple[FetchRecord, list[str]]:
         status = response.status
         base = FetchRecord(
@@ -509,30 +531,15 @@ class Crawler:
             base.error = f"HTTP {status}" + (" (redirect without Location)" if status < 400 else "")
             return base, []
         base.content_sha256 = response.sha256
-        links = self._links(item, response)
+        links = self._links(depth, response)
         if known_sha is not None and response.sha256 == known_sha:
             base.outcome = "unchanged"
-            return base, links
-        base.outcome = "changed" if known_sha is not None else "new"
-        assert response.body is not None and response.raw_sha256 is not None
-        ref = await asyncio.get_running_loop().run_in_executor(
-            self._io,
-            lambda: self.archive.write_response(
-                response.url,
-                response.status,
-                response.headers,
-                response.body,  # type: ignore[arg-type]
-                response.wire_bytes,
-                response.raw_sha256,  # type: ignore[arg-type]
-                reason=response.reason,
-                extra_warc_headers={"WARC-Careers-Page-Key": item.page_key},
-            ),
-        )
-        base.warc_file, base.warc_offset = ref.warc_file, ref.warc_offset
+        else:
+            base.outcome = "changed" if known_sha is not None else "new"
         return base, links
 
-    def _links(self, item: FrontierItem, response: Response) -> list[str]:
-        if item.depth >= self.settings.site.follow_depth:
+    def _links(self, depth: int, response: Response) -> list[str]:
+        if depth >= self.settings.site.follow_depth:
             return []
         return [
             url
@@ -540,16 +547,42 @@ class Crawler:
             if host_of(url) in self.allowed_hosts
         ]
 
-    def _record(
+    async def _record(
         self,
         item: FrontierItem,
         record: FetchRecord,
         attempts: Attempts | None = None,
         links: Iterable[str] = (),
+        archived: Response | None = None,
     ) -> None:
         counts = {record.outcome: 1, "bytes": record.bytes}
         if record.outcome != "robots_skipped":
             counts["fetched"] = 1
         if attempts is not None:
             counts["retried"] = attempts.retried
+        await self._db(self._store_page, item, record, counts, list(links), archived)
+
+    def _store_page(
+        self,
+        item: FrontierItem,
+        record: FetchRecord,
+        counts: dict[str, int],
+        links: list[str],
+        archived: Response | None,
+    ) -> None:
+        """On the store thread: the body into the archive, then the page's rows. A kill
+        between the two leaves an archive record nothing points to, never the reverse."""
+        if archived is not None:
+            assert archived.body is not None and archived.raw_sha256 is not None
+            ref = self.archive.write_response(
+                archived.url,
+                archived.status,
+                archived.headers,
+                archived.body,
+                archived.wire_bytes,
+                archived.raw_sha256,
+                reason=archived.reason,
+                extra_warc_headers={"WARC-Careers-Page-Key": item.page_key},
+            )
+            record.warc_file, record.warc_offset = ref.warc_file, ref.warc_offset
         self.state.record(item, record, counts, links)

@@ -258,7 +258,7 @@ class Fetcher:
                 "Accept-Encoding": "gzip, deflate",
             },
             limits=httpx.Limits(
-                max_connections=pool + 2,
+                max_connections=pool,
                 max_keepalive_connections=pool,
                 keepalive_expiry=30.0,
             ),
@@ -326,17 +326,22 @@ class Fetcher:
         url: str,
         headers: dict[str, str] | None,
         started: float,
-        sent: Callable[[], None],
+        sent: Callable[[], None] | None,
         check: Callable[[], BodyCheck] | None,
     ) -> Response:
-        async def trace(event: str, info: dict[str, Any]) -> None:
-            if event == "http11.send_request_headers.complete":
-                sent()
+        extensions: dict[str, Any] = {}
+        if sent is not None:
+            notify = sent
 
+            async def trace(event: str, info: dict[str, Any]) -> None:
+                if event == "http11.send_request_headers.complete":
+                    notify()
+
+            extensions["trace"] = trace
         try:
             async with asyncio.timeout(self.limits.timeout):
                 request = self._client.build_request(
-                    "GET", url, headers=headers, extensions={"trace": trace}
+                    "GET", url, headers=headers, extensions=extensions
                 )
                 stream = await self._client.send(request, stream=True)
                 try:

@@ -45,20 +45,21 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 @dataclass(frozen=True)
-class FrontierItem:
-    rowid: int
-    page_key: str
-    url: str
-    depth: int
-
-
-@dataclass(frozen=True)
 class Known:
     """What an earlier run stored about a URL, for conditional requests and change checks."""
 
     etag: str | None
     last_modified: str | None
     content_sha256: str | None
+
+
+@dataclass(frozen=True)
+class FrontierItem:
+    rowid: int
+    page_key: str
+    url: str
+    depth: int
+    known: Known | None = None
 
 
 @dataclass
@@ -215,11 +216,23 @@ class CrawlState:
     def pending_after(self, rowid: int, limit: int = 256) -> list[FrontierItem]:
         """The next chunk of pending URLs after ``rowid``, in discovery order."""
         rows = self.conn.execute(
-            "SELECT rowid, page_key, url, depth FROM frontier "
-            "WHERE run_id = ? AND state = 'pending' AND rowid > ? ORDER BY rowid LIMIT ?",
+            "SELECT f.rowid, f.page_key, f.url, f.depth, "
+            "s.page_key AS known, s.etag, s.last_modified, s.content_sha256 "
+            "FROM frontier f LEFT JOIN url_state s ON s.page_key = f.page_key "
+            "WHERE f.run_id = ? AND f.state = 'pending' AND f.rowid > ? "
+            "ORDER BY f.rowid LIMIT ?",
             (self.run_id, rowid, limit),
         ).fetchall()
-        return [FrontierItem(r["rowid"], r["page_key"], r["url"], r["depth"]) for r in rows]
+        return [
+            FrontierItem(
+                r["rowid"],
+                r["page_key"],
+                r["url"],
+                r["depth"],
+                Known(r["etag"], r["last_modified"], r["content_sha256"]) if r["known"] else None,
+            )
+            for r in rows
+        ]
 
     def known(self, key: str) -> Known | None:
         row = self.conn.execute(

@@ -60,13 +60,15 @@ class HostGate:
         self.pause_until = max(self.pause_until, time.monotonic() + seconds)
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[Callable[[], None]]:
+    async def slot(self) -> AsyncIterator[Callable[[], None] | None]:
         """Hold one of the host's in-flight places; entered only when the interval since
         the previous start has passed and no pause is in force.
 
         Yields ``sent``: call it once the request has gone out on the wire. With an
         interval, the next request's wait counts from that moment (not from leaving this
         gate), so a slow connect cannot squeeze two arrivals closer than the interval.
+        It is None when nothing depends on that moment (no interval, and a send already
+        seen to count a later Crawl-delay from), so the caller can skip tracing it.
         """
         async with self._sem:
             await self._turn.acquire()
@@ -96,8 +98,9 @@ class HostGate:
                     release()  # nothing to space out: let the next request through now
                 self.in_flight += 1
                 self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+                wanted = self.interval > 0 or self._last_sent == 0.0
                 try:
-                    yield sent
+                    yield sent if wanted else None
                 finally:
                     self.in_flight -= 1
             finally:

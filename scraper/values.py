@@ -29,7 +29,10 @@ _LABELLED = re.compile(r"^(?P<label>.*?[^\s,])\s*,\s*(?P<pct>[+-]?\d+(?:\.\d+)?)
 _FAST_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _FAST_MONEY = re.compile(rf"\$?{_FAST_NUMBER}")
 _FAST_PERCENT = re.compile(rf"-?{_FAST_NUMBER}%?")
-_FAST_RANGE = re.compile(rf"[Bb]etween \$({_FAST_NUMBER}) [Aa]nd \$({_FAST_NUMBER})")
+_FAST_RANGE = re.compile(rf"[Bb]etween \$({_FAST_NUMBER})([Kk]?) [Aa]nd \$({_FAST_NUMBER})([Kk]?)")
+_FAST_LABEL = r"[^\s,;%]+(?: [^\s,;%]+)*"
+_FAST_LABELLED = re.compile(rf"({_FAST_LABEL}), (\d+(?:\.\d+)?)%")
+"""The common form, already clean: one space between words, none around the parts."""
 _UNIT_MONTHS = {"year": 12, "years": 12, "month": 1, "months": 1}
 _TIME_RANGE = re.compile(
     r"(?P<less>less than\s+|under\s+)?(?P<lo>\d+(?:\.\d+)?)"
@@ -134,9 +137,10 @@ def parse_rating(text: str) -> float | None:
 def parse_money_range(text: str) -> tuple[float, float] | None:
     """``Between $48,000 And $98,000`` (or ``$48K - $98K``, ``$48,000 to $98,000``) ->
     ``(48000.0, 98000.0)``."""
-    fast = _FAST_RANGE.fullmatch(text)
+    fast = _FAST_RANGE.fullmatch(text.replace("\xa0", " "))
     if fast:
-        return float(fast[1].replace(",", "")), float(fast[2].replace(",", ""))
+        low, low_k, high, high_k = fast.groups()
+        return _fast_amount(low, low_k), _fast_amount(high, high_k)
     norm = _normalized(text)
     if norm is None:
         return None
@@ -149,9 +153,17 @@ def parse_money_range(text: str) -> tuple[float, float] | None:
     return low, high
 
 
+def _fast_amount(num: str, thousands: str) -> float:
+    value = num.replace(",", "")
+    return _number(value, "k") if thousands else float(value)
+
+
 def parse_labelled_pct(text: str) -> tuple[str, float | None] | None:
     """``Bachelor's Degree, 56%`` -> ``("Bachelor's Degree", 56.0)``; a label alone gives
     ``(label, None)``."""
+    fast = _FAST_LABELLED.fullmatch(text)
+    if fast:
+        return fast[1], float(fast[2])
     text = clean(text)
     if text.lower() in NULL_MARKERS:
         return None
