@@ -46,6 +46,7 @@ from scraper.sitemaps import comparison_urls
 from scraper.urls import comparison_slugs, host_of, normalize_url, role_path
 
 BATCH = 256
+WORKERS_PER_SLOT = 2
 T = TypeVar("T")
 _MARKER_TAIL = 32
 
@@ -402,7 +403,11 @@ class Crawler:
     # --- fetching --------------------------------------------------------------------
 
     async def _fetch_all(self, progress: _Progress) -> None:
-        workers = self.settings.politeness.max_in_flight * max(1, len(self.allowed_hosts))
+        # Twice as many workers as requests allowed in flight: while one worker waits for
+        # its page to be archived and recorded, another holds the freed place. The host
+        # gates, not the worker count, bound what is in flight.
+        workers = WORKERS_PER_SLOT * self.settings.politeness.max_in_flight
+        workers *= max(1, len(self.allowed_hosts))
         queue: asyncio.Queue[FrontierItem | None] = asyncio.Queue(maxsize=workers * 2)
         counters = self.state.counters
         progress.update(sum(counters[o] for o in OUTCOMES), counters["discovered"], counters)
