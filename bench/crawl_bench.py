@@ -23,7 +23,6 @@ import asyncio
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -146,7 +145,11 @@ SCRAPY_SPIDER = textwrap.dedent(
     class Bench(scrapy.Spider):
         name = "bench"
 
-        def start_requests(self):
+        async def start(self):  # Scrapy >= 2.13
+            for request in self.start_requests():
+                yield request
+
+        def start_requests(self):  # older Scrapy
             for url in URLS:
                 yield scrapy.Request(url, callback=self.parse, dont_filter=True)
 
@@ -215,13 +218,21 @@ def scrapy_once(urls: list[str], concurrency: int, workdir: Path) -> float:
 # --- memory, in a child process -----------------------------------------------------------
 
 
+def _status_kb(field: str) -> int:
+    """``VmRSS``/``VmHWM`` of this process from /proc (``ru_maxrss`` would include the
+    parent's peak from before the exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
 def crawl_child(base_url: str, concurrency: int, workdir: str) -> None:
     """``--crawl-child``: crawl once, print peak RSS (KB) and counters as JSON."""
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     from schemas.settings import Settings
     from scraper.crawl import crawl
 
-    imported = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    imported = _status_kb("VmRSS")
     settings = Settings.model_validate(
         {
             "site": {"base_url": base_url},
@@ -237,9 +248,9 @@ def crawl_child(base_url: str, concurrency: int, workdir: str) -> None:
     print(
         json.dumps(
             {
-                "baseline_kb": baseline,
                 "imported_kb": imported,
-                "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                "peak_kb": _status_kb("VmHWM"),
+                "end_kb": _status_kb("VmRSS"),
                 "fetched": report.counters["fetched"],
                 "seconds": time.perf_counter() - started,
             }
@@ -330,7 +341,8 @@ def main() -> None:
             results[pages] = m
             print(
                 f"  {m['fetched']:>6} pages: peak {m['peak_kb'] / 1024:6.1f} MB "
-                f"(after imports {m['imported_kb'] / 1024:.1f} MB), "
+                f"(after imports {m['imported_kb'] / 1024:.1f} MB, at the end "
+                f"{m['end_kb'] / 1024:.1f} MB), "
                 f"{m['fetched'] / m['seconds']:.0f} pages/s"
             )
         growth = (results[args.big]["peak_kb"] - results[args.pages]["peak_kb"]) / 1024
