@@ -209,7 +209,7 @@ class _PageReader:
             if self.roles == titles:
                 self._header = header
         known = ROWS[section]
-        sides = self.sides
+        sides = ((columns[0], self.sides[columns[0]]), (columns[1], self.sides[columns[1]]))
         seen: set[str] = set()
         for tr in rows[1:]:
             cells = _cells(tr)
@@ -219,36 +219,21 @@ class _PageReader:
             seen.add(key)
             row = known.get(key)
             if row is None:
-                label = clean(cells[0])
-                self.warn(
-                    "unknown_row",
-                    f"row {label!r} is not a known {section} row",
-                    table=section,
-                    row=label,
-                    raw=" | ".join(map(clean, cells[1:])),
-                )
+                self._unknown_row(section, cells)
                 continue
-            names = row.fields
-            for side, raw in zip(columns, cells[1:3], strict=False):
+            single = row.field
+            convert = row.convert
+            for (side, fields), raw in zip(sides, cells[1:3], strict=False):
                 try:
-                    parsed = row.convert(raw)
+                    parsed = convert(raw)
                 except ValueError as exc:
-                    self.warn(
-                        "unparsed_value",
-                        str(exc),
-                        table=section,
-                        row=clean(cells[0]),
-                        side=side,
-                        raw=clean(raw),
-                    )
+                    self._unparsed(section, side, cells[0], raw, exc)
                     continue
-                fields = sides[side]
-                values = (
-                    zip(names, parsed, strict=True) if len(names) > 1 else ((names[0], parsed),)
-                )
-                for name, value in values:
+                for name, value in (
+                    ((single, parsed),) if single else zip(row.fields, parsed, strict=True)
+                ):
                     if value is not None:
-                        if fields.get(name, value) != value:
+                        if name in fields and fields[name] != value:
                             self._conflict(section, side, name, value, cells[0], raw)
                         fields[name] = value
         if len(seen) < len(known):
@@ -261,6 +246,26 @@ class _PageReader:
                         row=key,
                     )
         self.found.append(section)
+
+    def _unknown_row(self, section: str, cells: list[str]) -> None:
+        label = clean(cells[0])
+        self.warn(
+            "unknown_row",
+            f"row {label!r} is not a known {section} row",
+            table=section,
+            row=label,
+            raw=" | ".join(map(clean, cells[1:])),
+        )
+
+    def _unparsed(self, section: str, side: Side, label: str, raw: str, exc: ValueError) -> None:
+        self.warn(
+            "unparsed_value",
+            str(exc),
+            table=section,
+            row=clean(label),
+            side=side,
+            raw=clean(raw),
+        )
 
     def _columns(self, titles: tuple[str, str], section: str) -> tuple[Side, Side]:
         """Which side each value column is, by the header row's titles."""

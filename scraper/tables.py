@@ -31,6 +31,11 @@ class Row:
     fields: tuple[str, ...]
     convert: Convert
 
+    @property
+    def field(self) -> str | None:
+        """The one field a single-field row fills; None for a row that fills several."""
+        return self.fields[0] if len(self.fields) == 1 else None
+
 
 def section_of(heading: str) -> str | None:
     """The section a heading introduces, by its last word; None for any other heading."""
