@@ -236,7 +236,17 @@ class Inflater:
 
 
 class Fetcher:
-    """An httpx ``AsyncClient`` with explicit limits, going through the host gates."""
+    """httpx ``AsyncClient``s with explicit limits, going through the host gates.
+
+    The connections are split over small clients of ``POOL_SHARD`` each rather than one
+    big pool: httpcore walks its whole pool (quadratically, with a socket check per idle
+    connection) on every request and response, which at 16 connections costs more CPU
+    than the request itself. A request leases a place on one client first; there are as
+    many places as connections, and the host gates never let more requests through
+    than that, so no request ever waits inside httpx's pool (no ``PoolTimeout``).
+    """
+
+    POOL_SHARD = 2
 
     def __init__(
         self,
@@ -250,22 +260,34 @@ class Fetcher:
         self.politeness = politeness
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.may_fetch = may_fetch
-        pool = politeness.max_in_flight * max(1, len(self.allowed_hosts))
-        self._client = httpx.AsyncClient(
+        self.user_agent = user_agent
+        connections = politeness.max_in_flight * max(1, len(self.allowed_hosts))
+        sizes = [
+            min(self.POOL_SHARD, connections - start)
+            for start in range(0, connections, self.POOL_SHARD)
+        ]
+        self._clients = [self._client(size) for size in sizes]
+        self._leases: asyncio.LifoQueue[httpx.AsyncClient] = asyncio.LifoQueue()
+        for client, size in zip(self._clients, sizes, strict=True):
+            for _ in range(size):
+                self._leases.put_nowait(client)
+
+    def _client(self, connections: int) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
             headers={
-                "User-Agent": user_agent,
+                "User-Agent": self.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
                 "Accept-Encoding": "gzip, deflate",
             },
             limits=httpx.Limits(
-                max_connections=pool,
-                max_keepalive_connections=pool,
+                max_connections=connections,
+                max_keepalive_connections=connections,
                 keepalive_expiry=30.0,
             ),
             timeout=httpx.Timeout(
-                limits.timeout,
-                connect=min(10.0, limits.timeout),
-                pool=limits.timeout,
+                self.limits.timeout,
+                connect=min(10.0, self.limits.timeout),
+                pool=self.limits.timeout,
             ),
             follow_redirects=False,
             trust_env=False,
@@ -278,7 +300,8 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._clients:
+            await client.aclose()
 
     def host_allowed(self, url: str) -> bool:
         return host_of(url) in self.allowed_hosts
@@ -338,12 +361,11 @@ class Fetcher:
                     notify()
 
             extensions["trace"] = trace
+        client = await self._leases.get()
         try:
             async with asyncio.timeout(self.limits.timeout):
-                request = self._client.build_request(
-                    "GET", url, headers=headers, extensions=extensions
-                )
-                stream = await self._client.send(request, stream=True)
+                request = client.build_request("GET", url, headers=headers, extensions=extensions)
+                stream = await client.send(request, stream=True)
                 try:
                     return await self._read(url, stream, started, check)
                 finally:
@@ -352,6 +374,8 @@ class Fetcher:
             raise TransientError(f"timed out after {self.limits.timeout:g}s: {url}") from exc
         except httpx.TransportError as exc:
             raise TransientError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+        finally:
+            self._leases.put_nowait(client)
 
     async def _read(
         self,
