@@ -229,9 +229,13 @@ class _PageReader:
                 except ValueError as exc:
                     self._unparsed(section, side, cells[0], raw, exc)
                     continue
-                for name, value in (
-                    ((single, parsed),) if single else zip(row.fields, parsed, strict=True)
-                ):
+                if single is not None:
+                    if parsed is not None:
+                        if single in fields and fields[single] != parsed:
+                            self._conflict(section, side, single, parsed, cells[0], raw)
+                        fields[single] = parsed
+                    continue
+                for name, value in zip(row.fields, parsed, strict=True):
                     if value is not None:
                         if name in fields and fields[name] != value:
                             self._conflict(section, side, name, value, cells[0], raw)

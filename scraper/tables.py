@@ -6,6 +6,7 @@ A table is recognized by the heading above it ("… overview", "… salary", "�
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,11 +31,11 @@ class Row:
 
     fields: tuple[str, ...]
     convert: Convert
+    field: str | None = dataclasses.field(init=False)
+    """The one field a single-field row fills; None for a row that fills several."""
 
-    @property
-    def field(self) -> str | None:
-        """The one field a single-field row fills; None for a row that fills several."""
-        return self.fields[0] if len(self.fields) == 1 else None
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "field", self.fields[0] if len(self.fields) == 1 else None)
 
 
 def section_of(heading: str) -> str | None:
