@@ -14,7 +14,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import ComparisonRecord, Side
 from scraper.intro import Roles, description_role, mentions_facts, read_intro
-from scraper.tables import ROWS, SECTIONS, row_key, section_of
+from scraper.tables import ROWS, SECTIONS, Row, row_key, section_of
 from scraper.urls import comparison_slugs, slugify
 from scraper.values import clean
 
@@ -210,6 +210,7 @@ class _PageReader:
                 self._header = header
         known = ROWS[section]
         sides = ((columns[0], self.sides[columns[0]]), (columns[1], self.sides[columns[1]]))
+        (_, first), (_, second) = sides
         seen: set[str] = set()
         for tr in rows[1:]:
             cells = _cells(tr)
@@ -221,25 +222,23 @@ class _PageReader:
             if row is None:
                 self._unknown_row(section, cells)
                 continue
-            single = row.field
-            convert = row.convert
-            for (side, fields), raw in zip(sides, cells[1:3], strict=False):
-                try:
-                    parsed = convert(raw)
-                except ValueError as exc:
-                    self._unparsed(section, side, cells[0], raw, exc)
-                    continue
-                if single is not None:
-                    if parsed is not None:
-                        if single in fields and fields[single] != parsed:
-                            self._conflict(section, side, single, parsed, cells[0], raw)
-                        fields[single] = parsed
-                    continue
-                for name, value in zip(row.fields, parsed, strict=True):
-                    if value is not None:
-                        if name in fields and fields[name] != value:
-                            self._conflict(section, side, name, value, cells[0], raw)
-                        fields[name] = value
+            name = row.field
+            if name is None or len(cells) < 3:
+                self._row(section, sides, row, cells)
+                continue
+            try:
+                value_a, value_b = row.convert(cells[1]), row.convert(cells[2])
+            except ValueError:
+                self._row(section, sides, row, cells)
+                continue
+            if value_a is not None:
+                if name in first and first[name] != value_a:
+                    self._conflict(section, sides[0][0], name, value_a, cells[0], cells[1])
+                first[name] = value_a
+            if value_b is not None:
+                if name in second and second[name] != value_b:
+                    self._conflict(section, sides[1][0], name, value_b, cells[0], cells[2])
+                second[name] = value_b
         if len(seen) < len(known):
             for key in known:
                 if key not in seen:
@@ -250,6 +249,28 @@ class _PageReader:
                         row=key,
                     )
         self.found.append(section)
+
+    def _row(
+        self,
+        section: str,
+        sides: tuple[tuple[Side, dict[str, Any]], ...],
+        row: Row,
+        cells: list[str],
+    ) -> None:
+        """A known row's cells into its fields, side by side, warning about each value that
+        does not parse (the general case of the loop in ``_table``)."""
+        for (side, fields), raw in zip(sides, cells[1:3], strict=False):
+            try:
+                parsed = row.convert(raw)
+            except ValueError as exc:
+                self._unparsed(section, side, cells[0], raw, exc)
+                continue
+            values = ((row.field, parsed),) if row.field else zip(row.fields, parsed, strict=True)
+            for name, value in values:
+                if value is not None:
+                    if name in fields and fields[name] != value:
+                        self._conflict(section, side, name, value, cells[0], raw)
+                    fields[name] = value
 
     def _unknown_row(self, section: str, cells: list[str]) -> None:
         label = clean(cells[0])
