@@ -1,14 +1,19 @@
 """The crawl: discover comparison URLs, fetch each politely once per run, record it.
 
 ``crawl(settings)`` creates or resumes a run (``scraper.frontier``), reads robots.txt
-(``scraper.robots``), fills the frontier from the seeds and sitemaps
-(``scraper.sitemaps``), then fetches pending URLs with a fixed set of workers fed from
-the database in small chunks. Each page's result - and its body, in the WARC archive
-(``scraper.archive``) - is recorded before the next one is taken from the chunk, so a
-killed crawl resumes where it stopped.
+(``scraper.robots``), fills the frontier from the seeds, the sitemaps
+(``scraper.sitemaps``) and the comparisons earlier runs saw (so pages that disappeared
+are noticed as gone), then fetches pending URLs with a fixed set of workers fed from the
+database in small chunks. A page's body goes to the WARC archive (``scraper.archive``)
+and its result to the database in one transaction before its worker takes another
+page, so a killed crawl resumes where it stopped. A resumed run reads robots.txt and the
+sitemaps again (rules and URLs may have changed; known URLs are not added twice) but
+never a page it has recorded.
 
-Fatal conditions (robots.txt unreachable, the breaker tripping) end the crawl with a
-``CrawlFatal`` subclass; what was fetched until then stays recorded, the rest pending.
+One thread (the store thread) owns the database connection and the archive writer;
+the event loop hands it each finished page. Fatal conditions (robots.txt unreachable,
+the breaker tripping) end the crawl with a ``CrawlFatal`` subclass; what was fetched
+until then stays recorded, the rest pending.
 """
 
 from __future__ import annotations
@@ -125,13 +130,6 @@ class ComparisonMarkers:
 
     def ok(self) -> bool:
         return not self._need
-
-
-def looks_like_comparison(chunks: Iterable[bytes]) -> bool:
-    markers = ComparisonMarkers()
-    for chunk in chunks:
-        markers.feed(chunk)
-    return markers.ok()
 
 
 def comparison_links(html: bytes, base_url: str) -> Iterator[str]:

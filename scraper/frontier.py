@@ -234,13 +234,6 @@ class CrawlState:
             for r in rows
         ]
 
-    def known(self, key: str) -> Known | None:
-        row = self.conn.execute(
-            "SELECT etag, last_modified, content_sha256 FROM url_state WHERE page_key = ?",
-            (key,),
-        ).fetchone()
-        return Known(row["etag"], row["last_modified"], row["content_sha256"]) if row else None
-
     def record(
         self,
         item: FrontierItem,
