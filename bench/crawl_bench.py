@@ -14,6 +14,26 @@ URLs (each URL still a distinct comparison with its own sitemap entry).
   every page fetched, hashed, checked, archived (WARC) and recorded (SQLite);
 - Scrapy: a spider GETting the same URLs at 16 in flight (benchmark-only extra);
 - memory: the crawler's peak RSS in a child process for 2,000 and 20,000 pages.
+
+Measured (2026-11-25, 2 cores shared with other work, load ~1.5; run-to-run spread of
+the floor is large, +-30%, so compare rows of one run only)::
+
+    crawl bench: 2000 pages (+ the seed page), live size, no delay; 2 cores, Python 3.11.7
+    in flight  floor p/s  crawler p/s  ratio
+            2       1075          491    46%
+            8        979          426    44%
+           16        535          448    84%
+    scrapy at 16 in flight: 393 pages/s
+    peak RSS of the crawling process (16 in flight):
+        2001 pages: peak   64.3 MB (after imports 46.9 MB, at the end 63.7 MB), 462 pages/s
+       20001 pages: peak   65.0 MB (after imports 47.2 MB, at the end 65.0 MB), 490 pages/s
+      growth 2000 -> 20000 pages: +0.7 MB
+
+Where the crawler's time goes beyond the floor's (cProfile, CPU per page: floor ~1.0 ms,
+crawler ~2.0-2.4 ms): the store thread (WARC record via warcio ~0.15 ms, the page's
+SQLite transaction ~0.18 ms), SHA-256 of the decoded body (~0.15 ms) and the
+bookkeeping around each request (retry policy, gates, timeouts, ~0.3 ms). At 16 in
+flight the floor's single httpx pool costs it more than the crawler's small pools.
 """
 
 from __future__ import annotations
