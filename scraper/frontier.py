@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from schemas.database import COUNTERS
 from scraper.urls import page_key
@@ -104,11 +105,18 @@ class CrawlState:
             raise
         self.conn.execute("COMMIT")
 
-    def resumable(self) -> tuple[str, int] | None:
-        """``(run_id, pending)`` of the latest run when it did not complete."""
-        row = self.conn.execute(
-            "SELECT run_id, complete FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
+    def _latest_crawl(self, base_url: str) -> sqlite3.Row | None:
+        """The latest crawl of ``base_url`` (loads and other sites' crawls aside)."""
+        row: sqlite3.Row | None = self.conn.execute(
+            "SELECT run_id, complete FROM runs WHERE base_url = ? "
+            "ORDER BY started_at DESC, rowid DESC LIMIT 1",
+            (base_url,),
         ).fetchone()
+        return row
+
+    def resumable(self, base_url: str) -> tuple[str, int] | None:
+        """``(run_id, pending)`` of the latest crawl of ``base_url`` if it did not complete."""
+        row = self._latest_crawl(base_url)
         if row is None or row["complete"]:
             return None
         return row["run_id"], self.pending_count(row["run_id"])
@@ -124,9 +132,10 @@ class CrawlState:
     def open_run(
         self, *, fresh: bool, command: str, base_url: str
     ) -> tuple[str, tuple[str, int] | None]:
-        """Resume the latest unfinished run unless ``fresh``; else start a new one.
-        Returns ``(run_id, (resumed run_id, pending) or None)``."""
-        previous = self.resumable()
+        """Resume the latest crawl of ``base_url`` if it did not complete (unless
+        ``fresh``); else start a new run. Returns ``(run_id, (resumed run_id, pending) or
+        None)``."""
+        previous = self.resumable(base_url)
         if previous is not None and not fresh:
             self.run_id = previous[0]
             row = self.conn.execute(
@@ -139,9 +148,7 @@ class CrawlState:
                     (self.run_id,),
                 )
             return self.run_id, previous
-        last = self.conn.execute(
-            "SELECT run_id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1"
-        ).fetchone()
+        last = self._latest_crawl(base_url)
         self.run_id = new_run_id()
         self.counters = dict.fromkeys(COUNTERS, 0)
         with self.transaction() as conn:
@@ -170,7 +177,8 @@ class CrawlState:
         identity is its path), so removed pages are noticed (404/410 -> gone) even once
         they have left the sitemaps."""
         now = utc_now()
-        root = base_url.rstrip("/")
+        parts = urlsplit(base_url)
+        root = f"{parts.scheme}://{parts.netloc}"
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT OR IGNORE INTO frontier "

@@ -533,3 +533,23 @@ def test_small_spool_writes_big_bodies_to_disk_and_still_archives_them(
         body = read_body(settings.output.archive_dir, row["warc_file"], row["warc_offset"])
         assert len(body) > 4096
         assert hashlib.sha256(body).hexdigest() == row["content_sha256"]
+
+
+def test_only_an_unfinished_crawl_of_the_same_site_is_resumed(
+    demo_site_factory: Any,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    first = demo_site_factory(pages=8)
+    other = demo_site_factory(pages=8)
+    limited = run(make_settings(first, tmp_path, run={"limit": 2}))
+    assert not limited.complete
+    conn = connect(tmp_path / "careers.db")
+    conn.execute(  # what an interrupted `careers load` leaves: no site, not complete
+        "INSERT INTO runs (run_id, command, started_at) VALUES ('load-1', 'load', '2099-01-01')"
+    )
+    conn.close()
+    elsewhere = run(make_settings(other, tmp_path))
+    assert elsewhere.resumed_from is None and elsewhere.run_id != limited.run_id
+    back = run(make_settings(first, tmp_path))
+    assert back.resumed_from == (limited.run_id, limited.pending)
+    assert back.complete
