@@ -29,9 +29,10 @@ from typing import Any, TypeVar
 
 from pipeline import quality
 from pipeline.quality import Issue
-from schemas.database import FIGURE_COLUMNS
+from pipeline.runs import Verdict, finish_run, judge
+from schemas.database import FIGURE_COLUMNS, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
-from schemas.settings import Settings
+from schemas.settings import RunSettings, Settings
 from scraper.urls import comparison_path, normalize_url, page_key
 
 T = TypeVar("T")
@@ -80,10 +81,6 @@ _INSERT_ISSUE = (
 )
 
 
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     it = iter(items)
     while chunk := list(islice(it, size)):
@@ -126,6 +123,11 @@ class LoadReport:
     failed_pages: int = 0
     seen_unchanged: int = 0
     issues_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def verdict(self, failed_fraction: float) -> Verdict:
+        """Exit 1 when more pages failed to parse than ``failed_fraction`` allows, or on
+        new data-quality failures; the same rule a refresh applies."""
+        return judge({"new": self.pages}, self.failed_pages, self.dq_new, failed_fraction)
 
 
 def side_sha256(side: SideRecord, figures: dict[str, Any] | None = None) -> str:
@@ -848,6 +850,7 @@ def load_records(
     run_id: str | None = None,
     batch_size: int = 200,
     fetched_at: str | None = None,
+    failed_fraction: float = RunSettings.model_fields["failed_fraction"].default,
 ) -> LoadReport:
     """Load records that did not come from the fetch log (``careers load FILE.jsonl``).
 
@@ -860,16 +863,13 @@ def load_records(
     pages = (r if isinstance(r, Parsed) else Parsed(r) for r in records)
     report = Loader(conn, run_id, batch_size, fetched_at=fetched_at).load(pages)
     if own_run:
-        finish_load_run(conn, run_id, report)
+        finish_load_run(conn, run_id, report.verdict(failed_fraction))
     return report
 
 
-def finish_load_run(conn: sqlite3.Connection, run_id: str, report: LoadReport) -> None:
-    exit_code = 1 if report.dq_new or report.failed_pages else 0
-    conn.execute(
-        "UPDATE runs SET finished_at = ?, exit_code = ?, complete = 1 WHERE run_id = ?",
-        (utc_now(), exit_code, run_id),
-    )
+def finish_load_run(conn: sqlite3.Connection, run_id: str, verdict: Verdict) -> None:
+    conn.execute("UPDATE runs SET complete = 1 WHERE run_id = ?", (run_id,))
+    finish_run(conn, run_id, verdict.exit_code)
 
 
 def load_pending(
@@ -899,5 +899,5 @@ def load_pending(
     report = loader.load(pages)
     report.seen_unchanged = update_presence(conn)
     if own_run:
-        finish_load_run(conn, run_id, report)
+        finish_load_run(conn, run_id, report.verdict(settings.run.failed_fraction))
     return report

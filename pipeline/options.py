@@ -7,7 +7,8 @@ calls ``settings_from(params)`` once; the result is passed down, never re-read.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ import click
 
 from pipeline.config import ConfigError, load_settings
 from pipeline.exitcodes import ExitCode
+from pipeline.lock import LockHeld, run_lock
 from schemas.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -32,7 +34,9 @@ _FLAGS: dict[str, tuple[str | None, Callable[[F], F]]] = {
     ),
     "base_url": (
         "site.base_url",
-        click.option("--base-url", help="The site's root; robots.txt and sitemaps are found there."),
+        click.option(
+            "--base-url", help="The site's root; robots.txt and sitemaps are found there."
+        ),
     ),
     "db": (
         "output.db",
@@ -66,9 +70,7 @@ _FLAGS: dict[str, tuple[str | None, Callable[[F], F]]] = {
     ),
     "fresh": (
         "run.fresh",
-        click.option(
-            "--fresh", is_flag=True, default=None, help="Start a new run; do not resume."
-        ),
+        click.option("--fresh", is_flag=True, default=None, help="Start a new run; do not resume."),
     ),
     "workers": (
         "run.workers",
@@ -115,3 +117,17 @@ def settings_from(params: Mapping[str, Any], environ: Mapping[str, str] | None =
     except ConfigError as exc:
         click.echo(f"careers: {exc}", err=True)
         sys.exit(ExitCode.FATAL)
+
+
+@contextmanager
+def exclusive(settings: Settings, command: str) -> Iterator[None]:
+    """Hold the run lock beside the database for the block; when another run holds it,
+    say who and end the command at once with exit code 3."""
+    stack = ExitStack()
+    try:
+        stack.enter_context(run_lock(settings.output.db, command))
+    except LockHeld as exc:
+        click.echo(f"careers: {exc}", err=True)
+        sys.exit(ExitCode.LOCKED)
+    with stack:
+        yield

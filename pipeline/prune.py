@@ -57,7 +57,9 @@ def prune(conn: sqlite3.Connection, archive_dir: Path, keep_runs: int) -> PruneR
         conn.execute("DROP TABLE prune_fetches")
         referenced = {
             r[0]
-            for r in conn.execute("SELECT DISTINCT warc_file FROM fetches WHERE warc_file IS NOT NULL")
+            for r in conn.execute(
+                "SELECT DISTINCT warc_file FROM fetches WHERE warc_file IS NOT NULL"
+            )
         }
         conn.execute("COMMIT")
     except BaseException:

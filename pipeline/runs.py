@@ -8,16 +8,11 @@ import os
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pipeline.exitcodes import ExitCode
-from schemas.database import COUNTERS, LOAD_COUNTERS
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+from schemas.database import COUNTERS, LOAD_COUNTERS, utc_now
 
 
 @dataclass

@@ -30,9 +30,7 @@ def _dir_size(path: Path) -> tuple[int, int]:
 
 
 def _db_bytes(db: Path) -> int:
-    return sum(
-        p.stat().st_size for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists()
-    )
+    return sum(p.stat().st_size for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists())
 
 
 def collect(conn: sqlite3.Connection, db: Path, archive_dir: Path, last: int = 10) -> Status:

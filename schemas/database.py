@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.records import SCALAR_FIELDS
@@ -331,6 +332,11 @@ MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def utc_now() -> str:
+    """The timestamp format of every table: ISO 8601 UTC with milliseconds and ``Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 class SchemaTooNew(RuntimeError):
     """The database was written by a newer careers-etl; refuse rather than guess."""
 
@@ -350,7 +356,9 @@ def migrate(conn: sqlite3.Connection) -> int:
     for version in range(found, SCHEMA_VERSION):
         try:
             conn.executescript(
-                "BEGIN;\n" + MIGRATIONS[version] + f"\nPRAGMA user_version = {version + 1};\nCOMMIT;"
+                "BEGIN;\n"
+                + MIGRATIONS[version]
+                + f"\nPRAGMA user_version = {version + 1};\nCOMMIT;"
             )
         except sqlite3.Error:
             if conn.in_transaction:

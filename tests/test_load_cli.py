@@ -63,7 +63,7 @@ def test_a_bad_line_is_a_failed_page_and_exit_1(tmp_path: Path) -> None:
     db = tmp_path / "careers.db"
     done = careers("load", "--db", str(db), str(src))
     assert done.returncode == 1
-    assert "1 pages did not parse" in done.stderr
+    assert "1 did not parse" in done.stderr
     conn = connect(db)
     assert count(conn, "role_observations") == 2
     issue = conn.execute("SELECT kind, url FROM parse_issues").fetchone()

@@ -9,8 +9,7 @@ from typing import Any
 import click
 
 from pipeline.exitcodes import ExitCode
-from pipeline.lock import LockHeld, run_lock
-from pipeline.options import settings_from, settings_options
+from pipeline.options import exclusive, settings_from, settings_options
 
 
 def _read_lines(path: str) -> Iterator[tuple[str, str]]:
@@ -55,7 +54,8 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
     """Parse and load every fetched page not loaded yet, reading bodies from the WARC
     archive; or load FILE.jsonl... (- for standard input) as printed by `careers parse`.
 
-    Exit status 1 when pages failed to parse or the load found new data-quality failures.
+    Exit status 1 when more pages failed to parse than run.failed_fraction allows, or the
+    load found new data-quality failures.
     """
     from pipeline.load import load_pending, load_records
     from schemas.database import SchemaTooNew, connect
@@ -64,35 +64,33 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
         raise click.UsageError("--reparse re-reads the archive; it takes no FILE")
     settings = settings_from(params)
     db = settings.output.db
-    try:
-        with run_lock(db, "reparse" if reparse else "load"):
+    with exclusive(settings, "reparse" if reparse else "load"):
+        try:
             conn = connect(db)
             try:
                 if files:
-                    report = load_records(conn, _records(files), batch_size=settings.run.batch_size)
+                    report = load_records(
+                        conn,
+                        _records(files),
+                        batch_size=settings.run.batch_size,
+                        failed_fraction=settings.run.failed_fraction,
+                    )
                 else:
                     report = load_pending(conn, settings, reparse=reparse)
             finally:
                 conn.close()
-    except LockHeld as exc:
-        click.echo(f"careers: {exc}", err=True)
-        sys.exit(ExitCode.LOCKED)
-    except (SchemaTooNew, OSError) as exc:
-        click.echo(f"careers load: {exc}", err=True)
-        sys.exit(ExitCode.FATAL)
-    problems = []
-    if report.failed_pages:
-        problems.append(f"{report.failed_pages} pages did not parse (see parse_issues)")
-    if report.dq_new:
-        problems.append(f"{report.dq_new} new data-quality failures (see parse_issues)")
-    if settings.run.verbose or problems:
+        except (SchemaTooNew, OSError) as exc:
+            click.echo(f"careers load: {exc}", err=True)
+            sys.exit(ExitCode.FATAL)
+    verdict = report.verdict(settings.run.failed_fraction)
+    if settings.run.verbose or verdict.problems:
         click.echo(
             f"careers load: {report.pages} pages, {report.records_written} observations written, "
             f"{report.unchanged} unchanged, {report.warnings} warnings, "
             f"{report.dq_failures} data-quality failures ({report.dq_new} new), "
-            f"{report.failed_pages} failed",
-            err=bool(problems),
+            f"{report.failed_pages} did not parse (see parse_issues)",
+            err=bool(verdict.problems),
         )
-    for problem in problems:
+    for problem in verdict.problems:
         click.echo(f"careers load: {problem}", err=True)
-    sys.exit(ExitCode.DEGRADED if problems else ExitCode.OK)
+    sys.exit(int(verdict.exit_code))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
-from pipeline.exitcodes import ExitCode
-from pipeline.lock import LockHeld, run_lock
-from pipeline.options import settings_from, settings_options
+from pipeline.options import exclusive, settings_from, settings_options
 from pipeline.prune import prune
 from schemas.database import connect
 
@@ -20,16 +17,12 @@ from schemas.database import connect
 def command(keep_runs: int, **params: Any) -> None:
     """Remove archive files and fetch-log rows that only runs older than the last N need."""
     settings = settings_from(params)
-    try:
-        with run_lock(settings.output.db, "prune"):
-            conn = connect(settings.output.db)
-            try:
-                result = prune(conn, settings.output.archive_dir, keep_runs)
-            finally:
-                conn.close()
-    except LockHeld as exc:
-        click.echo(f"careers: {exc}", err=True)
-        sys.exit(ExitCode.LOCKED)
+    with exclusive(settings, "prune"):
+        conn = connect(settings.output.db)
+        try:
+            result = prune(conn, settings.output.archive_dir, keep_runs)
+        finally:
+            conn.close()
     click.echo(
         f"kept the last {keep_runs} runs; removed {result.fetch_rows} fetch-log rows, "
         f"{result.frontier_rows} frontier rows and {result.files} archive files "

@@ -7,10 +7,8 @@ from typing import Any
 
 import click
 
-from pipeline.exitcodes import ExitCode
-from pipeline.lock import LockHeld, run_lock
 from pipeline.logs import setup_logging
-from pipeline.options import settings_from, settings_options
+from pipeline.options import exclusive, settings_from, settings_options
 from pipeline.summary import emit
 
 
@@ -34,11 +32,7 @@ def command(**params: Any) -> None:
 
     settings = settings_from(params)
     setup_logging(settings.run.log_format, settings.run.verbose)
-    try:
-        with run_lock(settings.output.db, "refresh"):
-            result = refresh(settings)
-    except LockHeld as exc:
-        click.echo(f"careers: {exc}", err=True)
-        sys.exit(ExitCode.LOCKED)
+    with exclusive(settings, "refresh"):
+        result = refresh(settings)
     emit(result.report, result.outputs, result.verdict.problems, settings.run.verbose)
     sys.exit(int(result.exit_code))
