@@ -40,8 +40,22 @@ _TIME_RANGE = re.compile(
 )
 
 
+_ASCII_SPACES = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+"""The ASCII characters other than the space that ``str.split()`` splits on."""
+_LONG = 200
+
+
 def clean(text: str) -> str:
     """Whitespace (including non-breaking spaces) collapsed to single spaces, ends stripped."""
+    if (
+        len(text) > _LONG
+        and text.isascii()
+        and "  " not in text
+        and text[0] != " "
+        and text[-1] != " "
+        and len(text.encode().translate(None, _ASCII_SPACES)) == len(text)
+    ):
+        return text  # already clean: a paragraph's usual case, at a third of the cost
     return " ".join(text.split())
 
 

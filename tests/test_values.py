@@ -32,6 +32,16 @@ words = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'/
 labels = st.lists(words, min_size=1, max_size=4).map(" ".join)
 
 
+@given(
+    st.text(alphabet=st.characters(max_codepoint=0x3000), max_size=20),
+    st.integers(min_value=0, max_value=400),
+)
+def test_clean_collapses_whitespace_in_short_and_long_texts(text, padding):
+    """Long texts may take a shortcut when already clean; the result is the same."""
+    for sample in (text, "w" * padding + text, text + "w" * padding, "w " * padding + text):
+        assert values.clean(sample) == " ".join(sample.split())
+
+
 @pytest.mark.parametrize("parse", PARSERS)
 @pytest.mark.parametrize("text", NULLS)
 def test_null_markers_are_none_never_zero(parse, text):
