@@ -65,6 +65,8 @@ def is_null(text: str) -> bool:
 
 def _normalized(text: str) -> str | None:
     """Lower-case, dash-normalized text, or None for a null marker."""
+    if text in NULL_MARKERS:
+        return None
     text = clean(text.translate(_MINUS)).lower()
     return None if text in NULL_MARKERS else text
 
@@ -139,6 +141,8 @@ def parse_years(text: str) -> float | None:
 
 def parse_rating(text: str) -> float | None:
     """A satisfaction score: ``3.5``, ``3.5/5``, ``3.5 out of 5``."""
+    if _FAST_MONEY.fullmatch(text) and text[0] != "$":
+        return float(text.replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -169,7 +173,9 @@ def parse_money_range(text: str) -> tuple[float, float] | None:
 
 def _fast_amount(num: str, thousands: str) -> float:
     value = num.replace(",", "")
-    return _number(value, "k") if thousands else float(value)
+    if not thousands:
+        return float(value)
+    return float(int(value) * 1000) if "." not in value else _number(value, "k")
 
 
 def parse_labelled_pct(text: str) -> tuple[str, float | None] | None:
