@@ -15,7 +15,7 @@ from demosite.generator import SIZES, VARIANTS, generate_page
 from pipeline.cli import cli
 from schemas.jsonschema import SCHEMA_PATH, comparison_schema_text
 from scraper.intro import Roles, read_intro, split_list
-from scraper.parse import PARSER_VERSION, ParseError, parse_page
+from scraper.parse import PARSER_VERSION, ParseError, _script_body_around, parse_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -86,6 +86,24 @@ def test_large_scripts_change_nothing(seed_html, script):
     """Script bodies are left out before parsing only when that cannot change the markup."""
     page = seed_html.replace("</body>", f"<script>{script}</script>\n</body>")
     assert as_json(parse_page(page)) == as_json(parse_page(seed_html))
+
+
+@pytest.mark.parametrize("size", [30_000, 200_000])
+def test_two_large_scripts_change_nothing_wherever_the_middle_falls(seed_html, size):
+    """A payload in <head> and one before </body>: with the second much larger the page's
+    middle falls in it (the short path), with both alike it falls between them (the full
+    scan)."""
+
+    def payload(name: str, items: int) -> str:
+        return f'<script>{{"{name}": [' + ", ".join(["1"] * items) + "]}</script>"
+
+    expected = as_json(parse_page(seed_html))
+    for head, tail, middle_in_payload in ((size // 30, size // 3, True), (size, size, False)):
+        page = seed_html.replace("</head>", payload("head", head) + "</head>").replace(
+            "</body>", payload("props", tail) + "\n</body>"
+        )
+        assert (_script_body_around(page, len(page) // 2) is not None) == middle_in_payload
+        assert as_json(parse_page(page)) == expected
 
 
 def test_script_tag_inside_a_comment_does_not_hide_the_page(seed_html):
