@@ -8,6 +8,7 @@ facts are kept for when the role titles (from the tables' header rows) are known
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -291,7 +292,10 @@ class _PageReader:
             except ValueError as exc:
                 self._unparsed(section, side, cells[0], raw, exc)
                 continue
-            values = ((row.field, parsed),) if row.field else zip(row.fields, parsed, strict=True)
+            if row.field is not None:
+                values: Iterable[tuple[str, Any]] = ((row.field, parsed),)
+            else:
+                values = zip(row.fields, parsed, strict=True)
             for name, value in values:
                 if value is not None:
                     if name in fields and fields[name] != value:

@@ -72,7 +72,7 @@ def _number_int(text: str) -> int | None:
 
 
 def _text(text: str) -> str | None:
-    text = " ".join(text.split())
+    text = clean(text)
     return None if text.lower() in values.NULL_MARKERS else text
 
 
