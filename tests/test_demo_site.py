@@ -300,7 +300,9 @@ def test_permanent_faults(demo_site_factory) -> None:
                     inflated += len(inflate.decompress(inflate.unconsumed_tail, 1 << 20))
                 if inflated > 50_000_000:
                     break
-            assert inflated > 50_000_000 and raw < 100_000
+            # tiny on the wire, huge inflated; how much arrives per read depends on the
+            # socket, so compare the ratio rather than a fixed byte count
+            assert inflated > 50_000_000 and inflated > 200 * raw
 
 
 def test_block_pages_never_more_than_three_in_a_row(demo_site_factory) -> None:
