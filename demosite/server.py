@@ -531,6 +531,10 @@ def start_in_thread(
             return
         ready.set()
         loop.run_forever()
+        leftover = asyncio.all_tasks(loop)  # connections still open when the site stopped
+        for task in leftover:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
