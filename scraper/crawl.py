@@ -54,6 +54,7 @@ BATCH = 256
 WORKERS_PER_SLOT = 2
 T = TypeVar("T")
 _MARKER_TAIL = 32
+_Page = tuple[FrontierItem, FetchRecord, dict[str, int], list[str], Response | None]
 
 
 class CrawlFatal(RuntimeError):
@@ -218,6 +219,8 @@ class Crawler:
         self.fetcher: Fetcher
         self.archive: WarcArchive
         self._store = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-store")
+        self._unstored: list[tuple[_Page, asyncio.Future[None]]] = []
+        self._storing = False
 
     async def _db(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` on the store thread, the one thread that owns the database
@@ -558,34 +561,64 @@ class Crawler:
         links: Iterable[str] = (),
         archived: Response | None = None,
     ) -> None:
+        """Hand the page to the store thread and wait until it is committed."""
         counts = {record.outcome: 1, "bytes": record.bytes}
         if record.outcome != "robots_skipped":
             counts["fetched"] = 1
         if attempts is not None:
             counts["retried"] = attempts.retried
-        await self._db(self._store_page, item, record, counts, list(links), archived)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unstored.append(((item, record, counts, list(links), archived), done))
+        if not self._storing:
+            self._store_next()
+        await done
 
-    def _store_page(
-        self,
-        item: FrontierItem,
-        record: FetchRecord,
-        counts: dict[str, int],
-        links: list[str],
-        archived: Response | None,
-    ) -> None:
-        """On the store thread: the body into the archive, then the page's rows. A kill
-        between the two leaves an archive record nothing points to, never the reverse."""
-        if archived is not None:
-            assert archived.body is not None and archived.raw_sha256 is not None
-            ref = self.archive.write_response(
-                archived.url,
-                archived.status,
-                archived.headers,
-                archived.body,
-                archived.wire_bytes,
-                archived.raw_sha256,
-                reason=archived.reason,
-                extra_warc_headers={"WARC-Careers-Page-Key": item.page_key},
-            )
-            record.warc_file, record.warc_offset = ref.warc_file, ref.warc_offset
-        self.state.record(item, record, counts, links)
+    def _store_next(self) -> None:
+        """Send every page waiting to the store thread as one batch (one commit). While a
+        batch is being stored, pages that finish gather for the next one: a busy store
+        thread is never woken per page, and a page is never acknowledged before the
+        transaction that records it has committed."""
+        batch, self._unstored = self._unstored, []
+        self._storing = True
+        job = asyncio.get_running_loop().run_in_executor(
+            self._store, self._store_pages, [page for page, _ in batch]
+        )
+        job.add_done_callback(partial(self._stored, [done for _, done in batch]))
+
+    def _stored(self, waiting: list[asyncio.Future[None]], job: asyncio.Future[None]) -> None:
+        self._storing = False
+        error = None if job.cancelled() else job.exception()
+        for done in waiting:
+            if done.done():
+                continue
+            if job.cancelled():
+                done.cancel()
+            elif error is not None:
+                done.set_exception(error)
+            else:
+                done.set_result(None)
+        if self._unstored:
+            self._store_next()
+
+    def _store_pages(self, pages: list[_Page]) -> None:
+        """On the store thread: each body into the archive (written and flushed), then
+        every page's rows in one transaction. A kill between the two leaves archive
+        records nothing points to, never the reverse; a kill before the commit loses only
+        pages that were never recorded, which the next run fetches."""
+        rows = []
+        for item, record, counts, links, archived in pages:
+            if archived is not None:
+                assert archived.body is not None and archived.raw_sha256 is not None
+                ref = self.archive.write_response(
+                    archived.url,
+                    archived.status,
+                    archived.headers,
+                    archived.body,
+                    archived.wire_bytes,
+                    archived.raw_sha256,
+                    reason=archived.reason,
+                    extra_warc_headers={"WARC-Careers-Page-Key": item.page_key},
+                )
+                record.warc_file, record.warc_offset = ref.warc_file, ref.warc_offset
+            rows.append((item, record, counts, links))
+        self.state.record_many(rows)

@@ -250,45 +250,69 @@ class CrawlState:
         links: Iterable[str] = (),
     ) -> None:
         """Write one page's result and everything that follows from it, atomically."""
+        self.record_many([(item, fetch, counts, links)])
+
+    def record_many(
+        self,
+        pages: Iterable[tuple[FrontierItem, FetchRecord, dict[str, int], Iterable[str]]],
+    ) -> None:
+        """Write several pages' results in one transaction (a group commit): all of them
+        or, if the process dies first, none."""
         now = utc_now()
-        link_rows = self._rows((url, "link", item.depth + 1) for url in links)
+        total: dict[str, int] = {}
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, "
-                "attempts, bytes, elapsed_ms, etag, last_modified, content_sha256, warc_file, "
-                "warc_offset, error, load_state) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self.run_id,
-                    item.page_key,
-                    fetch.url,
-                    now,
-                    fetch.outcome,
-                    fetch.status,
-                    fetch.attempts,
-                    fetch.bytes,
-                    fetch.elapsed_ms,
-                    fetch.etag,
-                    fetch.last_modified,
-                    fetch.content_sha256,
-                    fetch.warc_file,
-                    fetch.warc_offset,
-                    fetch.error,
-                    "pending" if fetch.outcome in LOADABLE else None,
-                ),
-            )
-            self._update_url_state(conn, item.page_key, fetch, now)
-            conn.execute(
-                "UPDATE frontier SET state = ?, updated_at = ? WHERE run_id = ? AND page_key = ?",
-                (
-                    "deferred" if fetch.outcome == "deferred" else "done",
-                    now,
-                    self.run_id,
-                    item.page_key,
-                ),
-            )
-            added = self._insert(conn, link_rows) if link_rows else 0
-            self._bump(conn, {**counts, "discovered": counts.get("discovered", 0) + added})
+            for item, fetch, counts, links in pages:
+                added = self._write_page(conn, item, fetch, links, now)
+                for name, value in counts.items():
+                    total[name] = total.get(name, 0) + value
+                total["discovered"] = total.get("discovered", 0) + added
+            self._bump(conn, total)
+
+    def _write_page(
+        self,
+        conn: sqlite3.Connection,
+        item: FrontierItem,
+        fetch: FetchRecord,
+        links: Iterable[str],
+        now: str,
+    ) -> int:
+        """One page's rows; returns how many of its links were new to the frontier."""
+        link_rows = self._rows((url, "link", item.depth + 1) for url in links)
+        conn.execute(
+            "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, "
+            "attempts, bytes, elapsed_ms, etag, last_modified, content_sha256, warc_file, "
+            "warc_offset, error, load_state) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.run_id,
+                item.page_key,
+                fetch.url,
+                now,
+                fetch.outcome,
+                fetch.status,
+                fetch.attempts,
+                fetch.bytes,
+                fetch.elapsed_ms,
+                fetch.etag,
+                fetch.last_modified,
+                fetch.content_sha256,
+                fetch.warc_file,
+                fetch.warc_offset,
+                fetch.error,
+                "pending" if fetch.outcome in LOADABLE else None,
+            ),
+        )
+        self._update_url_state(conn, item.page_key, fetch, now)
+        conn.execute(
+            "UPDATE frontier SET state = ?, updated_at = ? WHERE run_id = ? AND page_key = ?",
+            (
+                "deferred" if fetch.outcome == "deferred" else "done",
+                now,
+                self.run_id,
+                item.page_key,
+            ),
+        )
+        return self._insert(conn, link_rows) if link_rows else 0
 
     @staticmethod
     def _update_url_state(conn: sqlite3.Connection, key: str, fetch: FetchRecord, now: str) -> None:
