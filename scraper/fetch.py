@@ -261,6 +261,14 @@ class Fetcher:
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.may_fetch = may_fetch
         self.user_agent = user_agent
+        self._headers = {
+            "User-Agent": user_agent,
+            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            "Accept-Encoding": "gzip, deflate",
+        }
+        self._timeout = httpx.Timeout(
+            limits.timeout, connect=min(10.0, limits.timeout), pool=limits.timeout
+        )
         connections = politeness.max_in_flight * max(1, len(self.allowed_hosts))
         sizes = [
             min(self.POOL_SHARD, connections - start)
@@ -274,21 +282,13 @@ class Fetcher:
 
     def _client(self, connections: int) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            headers={
-                "User-Agent": self.user_agent,
-                "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-                "Accept-Encoding": "gzip, deflate",
-            },
+            headers=self._headers,
             limits=httpx.Limits(
                 max_connections=connections,
                 max_keepalive_connections=connections,
                 keepalive_expiry=30.0,
             ),
-            timeout=httpx.Timeout(
-                self.limits.timeout,
-                connect=min(10.0, self.limits.timeout),
-                pool=self.limits.timeout,
-            ),
+            timeout=self._timeout,
             follow_redirects=False,
             trust_env=False,
         )
@@ -352,7 +352,7 @@ class Fetcher:
         sent: Callable[[], None] | None,
         check: Callable[[], BodyCheck] | None,
     ) -> Response:
-        extensions: dict[str, Any] = {}
+        extensions: dict[str, Any] = {"timeout": self._timeout.as_dict()}
         if sent is not None:
             notify = sent
 
@@ -364,7 +364,7 @@ class Fetcher:
         client = await self._leases.get()
         try:
             async with asyncio.timeout(self.limits.timeout):
-                request = client.build_request("GET", url, headers=headers, extensions=extensions)
+                request = self._request(client, url, headers, extensions)
                 stream = await client.send(request, stream=True)
                 try:
                     return await self._read(url, stream, started, check)
@@ -376,6 +376,27 @@ class Fetcher:
             raise TransientError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
         finally:
             self._leases.put_nowait(client)
+
+    def _request(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: dict[str, str] | None,
+        extensions: dict[str, Any],
+    ) -> httpx.Request:
+        """What ``client.build_request`` would make, without merging the client's
+        defaults into every request again (that merge re-parsed the URL and rebuilt the
+        headers per request): the headers are merged once, cookies only when there are
+        any."""
+        request = httpx.Request(
+            "GET",
+            url,
+            headers={**self._headers, **headers} if headers else self._headers,
+            extensions=extensions,
+        )
+        if client.cookies:
+            client.cookies.set_cookie_header(request)
+        return request
 
     async def _read(
         self,
