@@ -174,18 +174,24 @@ class _Progress:
             self._bar.start()
             self._task = self._bar.add_task("crawl", total=None, detail="")
 
-    def update(self, done: int, total: int, counters: dict[str, int]) -> None:
+    def update(self, counters: dict[str, int]) -> None:
+        """Called after every page: the line is only built when it is shown."""
+        if self._bar is None:
+            now = time.monotonic()
+            if now - self._last < self.every:
+                return
+            self._last = now
+        done = sum(counters[o] for o in OUTCOMES)
         detail = (
             f"new {counters['new']} changed {counters['changed']} "
             f"304 {counters['not_modified']} failed {counters['failed']}"
         )
         if self._bar is not None and self._task is not None:
-            self._bar.update(self._task, completed=done, total=total, detail=detail)
+            self._bar.update(
+                self._task, completed=done, total=counters["discovered"], detail=detail
+            )
             return
-        now = time.monotonic()
-        if now - self._last >= self.every:
-            self._last = now
-            self.log.info("crawl: %d of %d URLs settled (%s)", done, total, detail)
+        self.log.info("crawl: %d of %d URLs settled (%s)", done, counters["discovered"], detail)
 
     def stop(self) -> None:
         if self._bar is not None:
@@ -411,7 +417,7 @@ class Crawler:
         workers *= max(1, len(self.allowed_hosts))
         queue: asyncio.Queue[FrontierItem | None] = asyncio.Queue(maxsize=workers * 2)
         counters = self.state.counters
-        progress.update(sum(counters[o] for o in OUTCOMES), counters["discovered"], counters)
+        progress.update(counters)
         async with asyncio.TaskGroup() as tg:
             for _ in range(workers):
                 tg.create_task(self._worker(queue, progress))
@@ -447,10 +453,7 @@ class Crawler:
                 if item is None:
                     return
                 await self._process(item)
-                counters = self.state.counters
-                progress.update(
-                    sum(counters[o] for o in OUTCOMES), counters["discovered"], counters
-                )
+                progress.update(self.state.counters)
             finally:
                 queue.task_done()
 

@@ -153,12 +153,16 @@ class Response:
     looks_right: bool | None = None
     body: IO[bytes] | None = field(default=None, repr=False)
 
+    _by_name: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
+
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        """The first value of header ``name`` (any case)."""
+        if self._by_name is None:
+            by_name: dict[str, str] = {}
+            for key, value in self.headers:
+                by_name.setdefault(key.lower(), value)
+            self._by_name = by_name
+        return self._by_name.get(name.lower())
 
     def raw_chunks(self, size: int = _READ_STEP) -> Iterator[bytes]:
         if self.body is None:
@@ -320,14 +324,15 @@ class Fetcher:
         last_status: int | None = None
         while True:
             refusal: FetchError | None = None
-            if not self.host_allowed(current):
+            host = host_of(current)
+            if host not in self.allowed_hosts:
                 refusal = RedirectRefused(f"redirect to a host that is not allowed: {current}")
             elif redirects and self.may_fetch is not None and not self.may_fetch(current):
                 refusal = RobotsDisallowed(f"redirect to {current}, which robots.txt disallows")
             if refusal is not None:
                 refusal.status = last_status
                 raise refusal
-            gate = self.politeness.gate(host_of(current))
+            gate = self.politeness.gate(host)
             async with gate.slot() as sent:
                 response = await self._one(current, headers, started, sent, check)
             location = response.header("location")
