@@ -60,6 +60,18 @@ def _scalar_columns() -> str:
     return ",\n".join(f"    {name} {_scalar_type(name)}" for name in SCALAR_FIELDS)
 
 
+def _shares_table(name: str) -> str:
+    """A long-format "label, pct" table of an observation (gender and race shares)."""
+    return f"""CREATE TABLE {name} (
+    observation_id INTEGER NOT NULL REFERENCES role_observations(observation_id)
+        ON DELETE CASCADE,
+    role_slug TEXT NOT NULL REFERENCES roles(role_slug),
+    label TEXT NOT NULL,
+    pct REAL,
+    PRIMARY KEY (observation_id, label)
+);"""
+
+
 def _counter_columns() -> str:
     return ",\n".join(f"    {c} INTEGER NOT NULL DEFAULT 0" for c in COUNTERS + LOAD_COUNTERS)
 
@@ -264,23 +276,9 @@ CREATE INDEX role_observations_role ON role_observations(role_slug, fetched_at);
 CREATE INDEX role_observations_fetch ON role_observations(fetch_id);
 CREATE INDEX role_observations_run ON role_observations(run_id);
 
-CREATE TABLE role_gender (
-    observation_id INTEGER NOT NULL REFERENCES role_observations(observation_id)
-        ON DELETE CASCADE,
-    role_slug TEXT NOT NULL REFERENCES roles(role_slug),
-    label TEXT NOT NULL,
-    pct REAL,
-    PRIMARY KEY (observation_id, label)
-);
+{_shares_table("role_gender")}
 
-CREATE TABLE role_race (
-    observation_id INTEGER NOT NULL REFERENCES role_observations(observation_id)
-        ON DELETE CASCADE,
-    role_slug TEXT NOT NULL REFERENCES roles(role_slug),
-    label TEXT NOT NULL,
-    pct REAL,
-    PRIMARY KEY (observation_id, label)
-);
+{_shares_table("role_race")}
 
 CREATE TABLE role_skills (
     observation_id INTEGER NOT NULL REFERENCES role_observations(observation_id)
