@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,7 +28,7 @@ from typing import Any, TypeVar
 from pipeline import quality
 from pipeline.quality import Issue
 from pipeline.runs import Verdict, finish_run, judge
-from schemas.database import FIGURE_COLUMNS, utc_now
+from schemas.database import FIGURE_COLUMNS, new_run_id, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
 from scraper.urls import comparison_path, normalize_url, page_key
@@ -151,8 +149,7 @@ def comparison_sha256(record: ComparisonRecord, sides: Sequence[str]) -> str:
 
 def start_run(conn: sqlite3.Connection, command: str = "load") -> str:
     """A ``runs`` row for a load that is not part of a crawl (``careers load``)."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_id = f"{stamp}-{command}-{secrets.token_hex(2)}"
+    run_id = new_run_id()
     conn.execute(
         "INSERT INTO runs (run_id, command, started_at) VALUES (?, ?, ?)",
         (run_id, command, utc_now()),

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.exitcodes import ExitCode
-from schemas.database import COUNTERS, LOAD_COUNTERS, utc_now
+from schemas.database import COUNTERS, LOAD_COUNTERS, failed_share, utc_now
 
 
 @dataclass
@@ -33,11 +33,7 @@ def judge(
     """Exit 1 when failed pages exceed ``failed_fraction`` of the pages tried, or when the
     load found data-quality failures that the previous run did not have."""
     verdict = Verdict()
-    tried = sum(
-        counters.get(k, 0)
-        for k in ("new", "changed", "unchanged", "not_modified", "failed", "gone", "blocked")
-    )
-    failed = counters.get("failed", 0) + counters.get("blocked", 0) + failed_parses
+    failed, tried = failed_share(counters, failed_parses)
     if tried and failed / tried > failed_fraction:
         verdict.worsen(
             ExitCode.DEGRADED,

@@ -13,8 +13,9 @@ one is refused rather than silently rebuilt.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,6 +39,28 @@ COUNTERS: tuple[str, ...] = (
 """The crawl's counters, named the same in ``runs``, run reports, summaries and the report."""
 
 LOAD_COUNTERS: tuple[str, ...] = ("records_written", "warnings", "dq_failures")
+
+TRIED: tuple[str, ...] = (
+    "new",
+    "changed",
+    "unchanged",
+    "not_modified",
+    "failed",
+    "gone",
+    "blocked",
+)
+"""Counters of pages the run asked the site for and got an answer about."""
+FAILED: tuple[str, ...] = ("failed", "blocked")
+"""Counters of pages that could not be had; their share of ``TRIED`` decides exit code 1."""
+
+
+def failed_share(counters: Mapping[str, int], failed_parses: int = 0) -> tuple[int, int]:
+    """``(failed, tried)`` pages of a run: fetch failures, blocks and pages that did not
+    parse, out of every page tried. The same rule for ``careers crawl``, ``load`` and
+    ``refresh``."""
+    tried = sum(counters.get(k, 0) for k in TRIED)
+    return sum(counters.get(k, 0) for k in FAILED) + failed_parses, tried
+
 
 _SCALAR_TYPES = {
     "yearly_salary_usd": "INTEGER",
@@ -328,6 +351,12 @@ whether the previous run had it too (``known``), and per-run null counts per col
 
 MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY)
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """``20261125T201500Z-ab12``: sortable by start time, unique with the random tail."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 
 
 def utc_now() -> str:

@@ -31,7 +31,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from schemas.database import COUNTERS, connect
+from schemas.database import COUNTERS, connect, failed_share
 from schemas.settings import Settings
 from scraper.archive import WarcArchive
 from scraper.fetch import (
@@ -104,11 +104,7 @@ def crawl(
 
 
 def crawl_exit_code(counters: dict[str, int], failed_fraction: float) -> int:
-    tried = sum(
-        counters.get(k, 0)
-        for k in ("new", "changed", "unchanged", "not_modified", "failed", "gone", "blocked")
-    )
-    failed = counters.get("failed", 0) + counters.get("blocked", 0)
+    failed, tried = failed_share(counters)
     return 1 if tried and failed / tried > failed_fraction else 0
 
 

@@ -10,15 +10,13 @@ chunks, never loaded whole.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from schemas.database import COUNTERS
+from schemas.database import COUNTERS, new_run_id, utc_now
 from scraper.urls import page_key
 
 OUTCOMES = (
@@ -33,16 +31,6 @@ OUTCOMES = (
     "robots_skipped",
 )
 LOADABLE = ("new", "changed")
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def new_run_id(now: datetime | None = None) -> str:
-    """``20261125T201500Z-ab12``: sortable by start time, unique with the random tail."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 
 
 @dataclass(frozen=True)
