@@ -8,9 +8,8 @@ from typing import Any
 import click
 
 from pipeline.exitcodes import ExitCode
-from pipeline.lock import LockHeld, run_lock
 from pipeline.logs import setup_logging
-from pipeline.options import settings_from, settings_options
+from pipeline.options import exclusive, settings_from, settings_options
 
 
 @click.command("crawl")
@@ -32,11 +31,8 @@ def command(**params: Any) -> None:
     settings = settings_from(params)
     setup_logging(settings.run.log_format, settings.run.verbose)
     try:
-        with run_lock(settings.output.db, "crawl"):
+        with exclusive(settings, "crawl"):
             report = crawl(settings, finalize=True)
-    except LockHeld as exc:
-        click.echo(f"careers: {exc}", err=True)
-        sys.exit(ExitCode.LOCKED)
     except CrawlFatal as exc:
         click.echo(f"careers crawl: {exc}", err=True)
         sys.exit(ExitCode.FATAL)
