@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from pipeline import quality
 from pipeline.quality import Issue
 from pipeline.runs import Verdict, finish_run, judge
-from schemas.database import FIGURE_COLUMNS, new_run_id, utc_now
+from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, new_run_id, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
 from scraper.urls import comparison_path, normalize_url, page_key
@@ -154,6 +154,7 @@ def start_run(conn: sqlite3.Connection, command: str = "load") -> str:
         "INSERT INTO runs (run_id, command, started_at) VALUES (?, ?, ?)",
         (run_id, command, utc_now()),
     )
+    close_abandoned_runs(conn, run_id)
     return run_id
 
 

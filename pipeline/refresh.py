@@ -48,12 +48,9 @@ def refresh(settings: Settings) -> RefreshResult:
         verdict = judge(
             crawled.counters, loaded.failed_pages, loaded.dq_new, settings.run.failed_fraction
         )
-        load_counters = {
-            "records_written": loaded.records_written,
-            "warnings": loaded.warnings,
-            "dq_failures": loaded.dq_failures,
-        }
-        finish_run(conn, run_id, verdict.exit_code, load_counters)
+        # the loader adds its counters to the run's row batch by batch, so a resumed
+        # run keeps what earlier invocations loaded
+        finish_run(conn, run_id, verdict.exit_code)
         csv_files = export_all(out.db, out.csv_dir)
         report_html = write_report(out.db, out.report_dir, run_id)
         outputs = {

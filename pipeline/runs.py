@@ -46,19 +46,11 @@ def judge(
     return verdict
 
 
-def finish_run(
-    conn: sqlite3.Connection,
-    run_id: str,
-    exit_code: int,
-    load_counters: Mapping[str, int] | None = None,
-) -> None:
-    sets = ["finished_at = ?", "exit_code = ?"]
-    values: list[Any] = [utc_now(), int(exit_code)]
-    for name in LOAD_COUNTERS:
-        if load_counters and name in load_counters:
-            sets.append(f"{name} = ?")
-            values.append(int(load_counters[name]))
-    conn.execute(f"UPDATE runs SET {', '.join(sets)} WHERE run_id = ?", (*values, run_id))
+def finish_run(conn: sqlite3.Connection, run_id: str, exit_code: int) -> None:
+    conn.execute(
+        "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?",
+        (utc_now(), int(exit_code), run_id),
+    )
 
 
 def run_row(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:

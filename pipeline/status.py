@@ -15,6 +15,7 @@ from schemas.database import COUNTERS, LOAD_COUNTERS
 class Status:
     runs: list[dict[str, Any]]
     unfinished_run: str | None
+    unfinished_crawl_complete: bool
     pending_urls: int
     lock_holder: dict[str, object] | None
     db_bytes: int
@@ -39,7 +40,8 @@ def collect(conn: sqlite3.Connection, db: Path, archive_dir: Path, last: int = 1
         for r in conn.execute("SELECT * FROM runs ORDER BY started_at DESC LIMIT ?", (last,))
     ]
     unfinished = conn.execute(
-        "SELECT run_id FROM runs WHERE finished_at IS NULL ORDER BY started_at DESC LIMIT 1"
+        "SELECT run_id, complete FROM runs WHERE finished_at IS NULL "
+        "ORDER BY started_at DESC LIMIT 1"
     ).fetchone()
     pending = 0
     if unfinished:
@@ -51,6 +53,7 @@ def collect(conn: sqlite3.Connection, db: Path, archive_dir: Path, last: int = 1
     return Status(
         runs=runs,
         unfinished_run=unfinished[0] if unfinished else None,
+        unfinished_crawl_complete=bool(unfinished and unfinished[1]),
         pending_urls=pending,
         lock_holder=read_holder(lock_path(db)),
         db_bytes=_db_bytes(db),
@@ -66,10 +69,17 @@ def format_status(status: Status) -> str:
         lines.append(f"lock: held ({who})")
     else:
         lines.append("lock: free")
-    if status.unfinished_run:
+    if status.unfinished_run and status.lock_holder is not None:
+        lines.append(f"run {status.unfinished_run} is running: {status.pending_urls} URLs to go")
+    elif status.unfinished_run and status.unfinished_crawl_complete:
+        lines.append(
+            f"unfinished run {status.unfinished_run}: its crawl completed but it stopped "
+            "before finishing the load; the next run loads the pages it fetched"
+        )
+    elif status.unfinished_run:
         lines.append(
             f"unfinished run {status.unfinished_run}: {status.pending_urls} pending URLs "
-            "(the next crawl resumes them; --fresh starts over)"
+            "(the next crawl of the same site resumes them; --fresh starts over)"
         )
     lines.append(
         f"database: {status.db_bytes / 1e6:.1f} MB; archive: {status.archive_bytes / 1e6:.1f} MB "
@@ -81,8 +91,9 @@ def format_status(status: Status) -> str:
         counters = " ".join(f"{k}={run[k]}" for k in COUNTERS + LOAD_COUNTERS if run.get(k))
         finished = run["finished_at"] or "unfinished"
         code = "-" if run["exit_code"] is None else run["exit_code"]
+        note = f"  ({run['note']})" if run.get("note") else ""
         lines.append(
             f"{run['run_id']}  {run['command']:<8} {run['started_at']} -> {finished}  "
-            f"exit={code}  {counters}"
+            f"exit={code}  {counters}{note}"
         )
     return "\n".join(lines)

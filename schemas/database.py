@@ -349,7 +349,12 @@ CREATE TABLE load_stats (
 """v2, data-quality bookkeeping: which check a ``parse_issues`` row is (``check_key``),
 whether the previous run had it too (``known``), and per-run null counts per column."""
 
-MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY)
+_V3_RUN_NOTES = """
+ALTER TABLE runs ADD COLUMN note TEXT;
+"""
+"""v3: a run that never finished (killed) is closed by the next run, with a note saying so."""
+
+MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY, _V3_RUN_NOTES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -362,6 +367,21 @@ def new_run_id(now: datetime | None = None) -> str:
 def utc_now() -> str:
     """The timestamp format of every table: ISO 8601 UTC with milliseconds and ``Z``."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def close_abandoned_runs(conn: sqlite3.Connection, successor: str) -> int:
+    """Close every unfinished run but ``successor`` with exit code 2 and a note.
+
+    Runs start under the run lock, so an unfinished run other than the one being resumed
+    was killed, and nothing else would ever finish it. Its fetched but unloaded pages are
+    loaded by ``successor``'s load; an incomplete crawl can still be resumed (resuming
+    reopens it)."""
+    return conn.execute(
+        "UPDATE runs SET finished_at = ?, exit_code = 2, "
+        "note = 'did not finish (killed?); closed when run ' || ? || ' started' "
+        "WHERE finished_at IS NULL AND run_id != ?",
+        (utc_now(), successor, successor),
+    ).rowcount
 
 
 class SchemaTooNew(RuntimeError):

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from schemas.database import COUNTERS, new_run_id, utc_now
+from schemas.database import COUNTERS, close_abandoned_runs, new_run_id, utc_now
 from scraper.urls import page_key
 
 OUTCOMES = (
@@ -132,9 +132,11 @@ class CrawlState:
             self.counters = {name: int(row[name]) for name in COUNTERS}
             with self.transaction() as conn:
                 conn.execute(
-                    "UPDATE runs SET finished_at = NULL, exit_code = NULL WHERE run_id = ?",
+                    "UPDATE runs SET finished_at = NULL, exit_code = NULL, note = NULL "
+                    "WHERE run_id = ?",
                     (self.run_id,),
                 )
+                close_abandoned_runs(conn, self.run_id)
             return self.run_id, previous
         last = self._latest_crawl(base_url)
         self.run_id = new_run_id()
@@ -146,6 +148,7 @@ class CrawlState:
             )
             if last is not None:
                 self._carry_over_deferred(conn, last["run_id"])
+            close_abandoned_runs(conn, self.run_id)
         return self.run_id, None
 
     def _carry_over_deferred(self, conn: sqlite3.Connection, previous: str) -> None:

@@ -127,3 +127,38 @@ def test_bad_flag_is_fatal(demo_site, tmp_path, bad):
     proc = refresh(demo_site.base_url, tmp_path, bad)
     assert proc.returncode == ExitCode.FATAL
     assert "command-line flag" in proc.stderr
+
+
+def test_a_resumed_run_counts_what_every_invocation_loaded(demo_site_factory, tmp_path):
+    site = demo_site_factory(pages=20)
+    assert refresh(site.base_url, tmp_path, "--limit", "6").returncode == 0
+    assert refresh(site.base_url, tmp_path).returncode == 0
+    conn = db(tmp_path)
+    runs = conn.execute("SELECT run_id, records_written, new FROM runs").fetchall()
+    assert len(runs) == 1  # the second invocation resumed the first run
+    run_id, written, new = runs[0]
+    observed = conn.execute(
+        "SELECT count(*) FROM role_observations WHERE run_id = ?", (run_id,)
+    ).fetchone()[0]
+    assert written == observed == 2 * new == 42
+
+
+def test_a_killed_run_is_closed_by_the_next_one(demo_site, tmp_path):
+    assert refresh(demo_site.base_url, tmp_path).returncode == 0
+    conn = db(tmp_path)
+    conn.execute(  # what a load killed with SIGKILL leaves behind
+        "INSERT INTO runs (run_id, command, started_at) VALUES ('killed', 'load', ?)",
+        ("2000-01-01T00:00:00.000Z",),
+    )
+    conn.commit()
+    status = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "status", "--db", str(tmp_path / "careers.db")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert "unfinished run killed" in status.stdout
+
+    assert refresh(demo_site.base_url, tmp_path).returncode == 0
+    killed = conn.execute("SELECT * FROM runs WHERE run_id = 'killed'").fetchone()
+    assert killed["finished_at"] and killed["exit_code"] == 2
+    assert "did not finish" in killed["note"]
+    assert conn.execute("SELECT count(*) FROM runs WHERE finished_at IS NULL").fetchone()[0] == 0
