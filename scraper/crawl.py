@@ -45,7 +45,7 @@ from scraper.fetch import (
     fetch_with_retries,
 )
 from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, FrontierItem
-from scraper.politeness import BreakerTripped, Politeness
+from scraper.politeness import BreakerOpen, BreakerTripped, Politeness
 from scraper.robots import Robots, RobotsUnreachable, fetch_robots
 from scraper.sitemaps import comparison_urls
 from scraper.urls import comparison_slugs, host_of, normalize_url, role_path
@@ -490,6 +490,14 @@ class Crawler:
         except FetchError as exc:
             await self._record(item, self._failure(url, exc, attempts), attempts)
             return
+        except BreakerOpen:
+            raise  # never sent: the page stays pending for the next run
+        except BreakerTripped as exc:
+            # the page whose answer tripped the breaker is settled as what it got
+            outcome = "blocked" if attempts.blocked else "failed"
+            refused = FetchRecord(outcome, url, attempts=attempts.made, error=str(exc))
+            await self._record(item, refused, attempts)
+            raise
         try:
             record, links = self._outcome(response, known_sha, bool(headers), item.depth)
             record.attempts = attempts.made

@@ -26,6 +26,10 @@ class BreakerTripped(RuntimeError):
         )
 
 
+class BreakerOpen(BreakerTripped):
+    """A request held back because the host's breaker tripped earlier: it was never sent."""
+
+
 @dataclass
 class HostGate:
     """The politeness state of one host."""
@@ -37,6 +41,7 @@ class HostGate:
     in_flight: int = 0
     peak_in_flight: int = 0
     bad_in_a_row: int = 0
+    tripped: bool = False
     pause_until: float = 0.0
     _next_start: float = 0.0
     _last_sent: float = 0.0
@@ -73,6 +78,9 @@ class HostGate:
         async with self._sem:
             await self._turn.acquire()
             held = True
+            if self.tripped:  # not one request more once the breaker has tripped
+                self._turn.release()
+                raise BreakerOpen(self.host, self.bad_in_a_row)
 
             def release() -> None:
                 nonlocal held
@@ -116,6 +124,7 @@ class HostGate:
             return
         self.bad_in_a_row += 1
         if self.bad_in_a_row >= self.breaker_threshold:
+            self.tripped = True
             raise BreakerTripped(self.host, self.bad_in_a_row)
 
 
