@@ -76,6 +76,28 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_temporaries(csv_dir: Path) -> int:
+    """Remove half-written files an export killed mid-write left behind (their writer is
+    gone); an export running in parallel keeps its own."""
+    removed = 0
+    for tmp in csv_dir.glob(".*.tmp"):
+        pid = tmp.name.rsplit(".", 2)[-2]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def write_csv(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
     columns, chunks = _chunks(conn, name, kind)
     tmp = _temporary(path)
@@ -148,6 +170,7 @@ def export_all(db_path: Path | str, csv_dir: Path | str) -> list[Path]:
     """Write ``<name>.csv`` (and ``<name>.parquet`` with pyarrow) for every table and view."""
     csv_dir = Path(csv_dir)
     csv_dir.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(csv_dir)
     parquet = parquet_available()
     written: list[Path] = []
     conn = connect(db_path)

@@ -125,3 +125,21 @@ def test_parquet_beside_the_csv(exported) -> None:
     slug = records[0].role_a.slug
     row = next(r for r in table if r["role_slug"] == slug)
     assert row["best_paying_company"] == HOSTILE["best_paying_company"]
+
+
+def test_an_export_killed_mid_write_leaves_nothing_behind_for_long(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    csv_dir = tmp_path / "csv"
+    csv_dir.mkdir()
+    stale = csv_dir / f".roles.csv.{dead}.tmp"
+    stale.write_text("half a file")
+    mine = csv_dir / f".analyst-notes.csv.{os.getpid()}.tmp"
+    mine.write_text("an export of this process, still writing")
+    export_all(tmp_path / "careers.db", csv_dir)
+    assert not stale.exists() and mine.exists()
+    assert (csv_dir / "roles.csv").is_file()
