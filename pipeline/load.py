@@ -147,6 +147,15 @@ def comparison_sha256(record: ComparisonRecord, sides: Sequence[str]) -> str:
     return hashlib.sha256(repr(payload).encode()).hexdigest()
 
 
+_STORED_FIGURES = f"""
+    SELECT c.page_key, {", ".join(f"o.{c}" for c in FIGURE_COLUMNS)}
+    FROM role_observations o JOIN comparisons c ON c.comparison_id = o.comparison_id
+    WHERE o.role_slug = ? AND c.page_key != ? AND c.gone_at IS NULL
+    ORDER BY o.fetched_at DESC, o.observation_id DESC
+    LIMIT 1
+"""
+
+
 def start_run(conn: sqlite3.Connection, command: str = "load") -> str:
     """A ``runs`` row for a load that is not part of a crawl (``careers load``)."""
     run_id = new_run_id()
@@ -238,10 +247,18 @@ class Loader:
         self.replace = replace
         self.fetched_at = fetched_at or utc_now()
         self.report = LoadReport()
-        self.agreement = quality.RoleAgreement()
+        self.agreement = quality.RoleAgreement(self._stored_figures)
         self.previous_run = previous_load_run(conn, run_id)
         self._previous_keys = self._issue_keys(self.previous_run) if self.previous_run else set()
         self._run_dq_keys = {k for k in self._issue_keys(run_id) if k[0].startswith("dq_")}
+
+    def _stored_figures(self, role_slug: str, page: str) -> tuple[str, dict[str, Any]] | None:
+        """The role's latest stored figures on another page that is not gone."""
+        row = self.conn.execute(_STORED_FIGURES, (role_slug, page)).fetchone()
+        if row is None:
+            return None
+        values = tuple(row)
+        return values[0], dict(zip(FIGURE_COLUMNS, values[1:], strict=True))
 
     def _issue_keys(self, run_id: str) -> set[tuple[str, str]]:
         return {

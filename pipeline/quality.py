@@ -9,7 +9,7 @@ Nothing here drops or alters data: a failing record is still loaded.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,22 +108,33 @@ def side_checks(side: SideRecord, which: Side, page: str) -> Iterator[Issue]:
             )
 
 
-class RoleAgreement:
-    """Within one load: does a role show the same figures on every page it appears on?
+StoredFigures = Callable[[str, str], "tuple[str, dict[str, Any]] | None"]
+"""``(role_slug, page) -> (other page, figures)``: a role's latest stored figures on another
+page, or None."""
 
-    Holds one set of figures per role (bounded by the number of roles, not of pages) and
-    reports each (role, column) disagreement once.
+
+class RoleAgreement:
+    """Does a role show the same figures on every page of the run?
+
+    A page the run did not reload (a 304, an unchanged body) still shows its stored figures,
+    so the first time a load meets a role it compares with the role's latest stored figures
+    on another page (``stored``): an incremental run and a full re-parse of the same pages
+    then reach the same verdict. Holds one set of figures per role (bounded by the number
+    of roles, not of pages) and reports each (role, column) disagreement once.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, stored: StoredFigures | None = None) -> None:
         self._first: dict[str, tuple[str, dict[str, Any]]] = {}
         self._reported: set[tuple[str, str]] = set()
+        self._stored = stored
 
     def check(self, role_slug: str, figures: dict[str, Any], page: str) -> Iterator[Issue]:
         seen = self._first.get(role_slug)
         if seen is None:
-            self._first[role_slug] = (page, figures)
-            return
+            seen = self._stored(role_slug, page) if self._stored else None
+            self._first[role_slug] = seen or (page, figures)
+            if seen is None:
+                return
         first_page, first = seen
         if first_page == page or first == figures:
             return

@@ -81,7 +81,7 @@ def test_second_run_is_answered_by_304s_and_a_change_by_new_history(demo_site_fa
     assert report["records_written"] == 0
 
     changed = site.site.change(2)
-    assert refresh(site.base_url, tmp_path).returncode == 0
+    third = refresh(site.base_url, tmp_path)
     report = only_run_report(tmp_path)
     assert report["changed"] == 2 and report["not_modified"] == 19
     assert report["records_written"] >= 2
@@ -92,6 +92,28 @@ def test_second_run_is_answered_by_304s_and_a_change_by_new_history(demo_site_fa
     ).fetchone()[0]
     assert rows == report["records_written"]
     assert len(changed) == 2
+
+    # The changed pages now show their roles with figures other pages of this run (the
+    # 304s) still show differently: new data-quality failures, exit 1 - the same verdict a
+    # fresh database loading the whole changed site would reach.
+    disagreeing = {
+        r[0].split("|")[0]
+        for r in conn.execute(
+            "SELECT check_key FROM parse_issues WHERE run_id = ? AND kind = 'dq_role_disagrees'",
+            (report["run_id"],),
+        )
+    }
+    latest = {r[0] for r in conn.execute("SELECT role_slug FROM role_latest WHERE disagrees")}
+    assert disagreeing and disagreeing == latest  # seed 1: a changed role is on another page
+    assert third.returncode == ExitCode.DEGRADED
+    assert "new data-quality failures" in third.stderr
+    # a re-parse of the same pages finds the same failures, now known: exit 0
+    reparse = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "load", "--reparse", "--workers", "1",
+         "--db", str(tmp_path / "careers.db"), "--archive-dir", str(tmp_path / "archive")],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    assert reparse.returncode == 0, reparse.stderr
 
 
 def test_hostile_site_exits_1_and_says_what_broke(demo_site_factory, tmp_path):
