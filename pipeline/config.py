@@ -90,9 +90,11 @@ def load_settings(
     config: Path | None = None,
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    flags: Mapping[str, str] | None = None,
 ) -> Settings:
     """``overrides`` maps dotted keys (``"politeness.rate"``) to CLI flag values; ``None``
-    values are flags that were not given and are skipped."""
+    values are flags that were not given and are skipped. ``flags`` names the flag of each
+    dotted key (``"--rate"``) for error messages."""
     environ = os.environ if environ is None else environ
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
@@ -114,7 +116,7 @@ def load_settings(
             continue
         section, key = dotted.split(".", 1)
         merged.setdefault(section, {})[key] = value
-        sources[dotted] = f"command-line flag for {dotted}"
+        sources[dotted] = f"command-line flag {(flags or {}).get(dotted, dotted)}"
     try:
         return Settings.model_validate(merged)
     except ValidationError as exc:

@@ -107,13 +107,11 @@ def settings_from(params: Mapping[str, Any], environ: Mapping[str, str] | None =
 
     A configuration error ends the command with exit code 2 and a message naming the key.
     """
-    overrides = {
-        dotted: params[name]
-        for name, (dotted, _) in _FLAGS.items()
-        if dotted is not None and name in params
-    }
+    given = [(name, dotted) for name, (dotted, _) in _FLAGS.items() if dotted and name in params]
+    overrides = {dotted: params[name] for name, dotted in given}
+    flags = {dotted: "--" + name.replace("_", "-") for name, dotted in given}
     try:
-        return load_settings(params.get("config"), environ, overrides)
+        return load_settings(params.get("config"), environ, overrides, flags)
     except ConfigError as exc:
         click.echo(f"careers: {exc}", err=True)
         sys.exit(ExitCode.FATAL)

@@ -59,7 +59,7 @@ def test_errors_name_key_and_source(tmp_path: Path, env, file_text, needle) -> N
 
 
 def test_flag_errors_name_the_flag(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="command-line flag for politeness.max_in_flight"):
+    with pytest.raises(ConfigError, match="command-line flag politeness.max_in_flight"):
         load_settings(None, {}, {"politeness.max_in_flight": 0})
 
 
