@@ -362,7 +362,7 @@ class Crawler:
             added += await self._discover_sitemaps()
         added += await self._db(self.state.revisit_known, self.base_url)
         pending = await self._db(self.state.pending_count)
-        self.log.info("discovered %d new URLs; %d pending", added, pending)
+        self.log.info("discovered %d URLs for this run; %d pending", added, pending)
 
     async def _role_links(self, slug: str) -> list[str]:
         """Comparison links of a role's page, for a seed given as a role slug."""
