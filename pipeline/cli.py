@@ -11,7 +11,15 @@ import importlib
 import click
 
 COMMANDS: tuple[str, ...] = (
-    "refresh", "status", "prune", "parse", "schema", "load", "export", "crawl", "demo_site",
+    "refresh",
+    "status",
+    "prune",
+    "parse",
+    "schema",
+    "load",
+    "export",
+    "crawl",
+    "demo_site",
     "report",
 )
 """Modules under ``pipeline.commands`` each exposing a click command named ``command``;

@@ -50,11 +50,19 @@ _FLAGS: dict[str, tuple[str | None, Callable[[F], F]]] = {
     ),
     "csv_dir": (
         "output.csv_dir",
-        click.option("--csv-dir", type=click.Path(path_type=Path, file_okay=False)),
+        click.option(
+            "--csv-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Where the CSV (and Parquet) exports go.",
+        ),
     ),
     "report_dir": (
         "output.report_dir",
-        click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False)),
+        click.option(
+            "--report-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Where the HTML report (index.html) goes.",
+        ),
     ),
     "max_in_flight": (
         "politeness.max_in_flight",
@@ -85,6 +93,20 @@ _FLAGS: dict[str, tuple[str | None, Callable[[F], F]]] = {
         click.option("-v", "--verbose", is_flag=True, default=None, help="Print a summary."),
     ),
 }
+
+
+CRAWL_FLAGS: tuple[str, ...] = (
+    "base_url",
+    "db",
+    "archive_dir",
+    "max_in_flight",
+    "rate",
+    "limit",
+    "fresh",
+    "log_format",
+    "verbose",
+)
+"""The flags of ``careers crawl``; ``careers refresh`` takes every one of them too."""
 
 
 def settings_options(*names: str) -> Callable[[F], F]:

@@ -50,6 +50,8 @@ TRIED: tuple[str, ...] = (
     "blocked",
 )
 """Counters of pages the run asked the site for and got an answer about."""
+OUTCOMES: tuple[str, ...] = (*TRIED, "deferred", "robots_skipped")
+"""What one fetch-log row says happened to a page (``fetches.outcome``); each is a counter."""
 FAILED: tuple[str, ...] = ("failed", "blocked")
 """Counters of pages that could not be had; their share of ``TRIED`` decides exit code 1."""
 

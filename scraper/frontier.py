@@ -16,20 +16,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from schemas.database import COUNTERS, close_abandoned_runs, new_run_id, utc_now
+from schemas.database import COUNTERS, OUTCOMES, close_abandoned_runs, new_run_id, utc_now
 from scraper.urls import page_key
 
-OUTCOMES = (
-    "new",
-    "changed",
-    "unchanged",
-    "not_modified",
-    "failed",
-    "gone",
-    "blocked",
-    "deferred",
-    "robots_skipped",
-)
 LOADABLE = ("new", "changed")
 
 

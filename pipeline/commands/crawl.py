@@ -9,21 +9,11 @@ import click
 
 from pipeline.exitcodes import ExitCode
 from pipeline.logs import setup_logging
-from pipeline.options import exclusive, settings_from, settings_options
+from pipeline.options import CRAWL_FLAGS, exclusive, settings_from, settings_options
 
 
 @click.command("crawl")
-@settings_options(
-    "base_url",
-    "db",
-    "archive_dir",
-    "max_in_flight",
-    "rate",
-    "limit",
-    "fresh",
-    "log_format",
-    "verbose",
-)
+@settings_options(*CRAWL_FLAGS)
 def command(**params: Any) -> None:
     """Fetch comparison pages politely; resumes an unfinished run unless --fresh."""
     from scraper.crawl import CrawlFatal, crawl  # httpx and friends: import only when run

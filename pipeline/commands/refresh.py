@@ -8,24 +8,12 @@ from typing import Any
 import click
 
 from pipeline.logs import setup_logging
-from pipeline.options import exclusive, settings_from, settings_options
+from pipeline.options import CRAWL_FLAGS, exclusive, settings_from, settings_options
 from pipeline.summary import emit
 
 
 @click.command("refresh")
-@settings_options(
-    "base_url",
-    "db",
-    "archive_dir",
-    "csv_dir",
-    "report_dir",
-    "max_in_flight",
-    "rate",
-    "limit",
-    "fresh",
-    "log_format",
-    "verbose",
-)
+@settings_options(*CRAWL_FLAGS, "csv_dir", "report_dir")
 def command(**params: Any) -> None:
     """Discover, fetch, parse, load, export and report, as one run."""
     from pipeline.refresh import refresh  # the whole pipeline: import only when run

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pipeline.report.queries import Changes, Row, issue_group
+from schemas.database import OUTCOMES
 
 ColumnType = Literal["text", "usd", "usd2", "int", "num", "pct", "bytes", "url", "bool"]
 
@@ -85,12 +86,6 @@ def role_table(roles: list[Row]) -> Table:
         "roles", ROLE_COLUMNS, roles, sort=("title", "asc"),
         caption=f"Latest figures of {len(roles):,} roles (the role_latest view).",
     )  # fmt: skip
-
-
-OUTCOMES: tuple[str, ...] = (
-    "new", "changed", "unchanged", "not_modified", "failed", "gone", "blocked",
-    "deferred", "robots_skipped",
-)  # fmt: skip
 
 
 def fetch_table(fetches: list[Row], origin: str) -> Table:
