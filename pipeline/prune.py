@@ -16,7 +16,6 @@ from pathlib import Path
 
 @dataclass
 class PruneResult:
-    runs_kept: int
     fetch_rows: int
     frontier_rows: int
     files: int
@@ -66,8 +65,7 @@ def prune(conn: sqlite3.Connection, archive_dir: Path, keep_runs: int) -> PruneR
         conn.execute("ROLLBACK")
         raise
     files, freed = _remove_unreferenced(archive_dir, referenced)
-    kept = conn.execute("SELECT count(*) FROM runs").fetchone()[0]
-    return PruneResult(min(kept, keep_runs), fetch_rows, frontier_rows, files, freed)
+    return PruneResult(fetch_rows, frontier_rows, files, freed)
 
 
 def _remove_unreferenced(archive_dir: Path, referenced: set[str]) -> tuple[int, int]:

@@ -44,16 +44,14 @@ _ERROR_BODY_READ = 64 * 1024
 
 
 class FetchError(Exception):
-    """A request that produced no usable response. ``retryable`` ones go round again."""
+    """A request that produced no usable response (the retry policy picks which go round
+    again by type: ``TransientError``, ``RetryableStatus``, ``BlockedPage``)."""
 
-    retryable = False
     status: int | None = None
 
 
 class TransientError(FetchError):
     """Connection error, timeout or a broken stream: worth another attempt."""
-
-    retryable = True
 
 
 class LimitExceeded(FetchError):
@@ -75,8 +73,6 @@ class RobotsDisallowed(FetchError):
 class RetryableStatus(FetchError):
     """408, 429 or 5xx. ``retry_after`` is the server's wish in seconds, if it said one."""
 
-    retryable = True
-
     def __init__(self, status: int, retry_after: float | None, url: str) -> None:
         self.status = status
         self.retry_after = retry_after
@@ -95,8 +91,6 @@ class RetryAfterTooLong(FetchError):
 
 class BlockedPage(FetchError):
     """A 200 that is not the page asked for (a block or captcha page)."""
-
-    retryable = True
 
     def __init__(self, response: Response) -> None:
         self.status = response.status

@@ -59,10 +59,6 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def is_null(text: str) -> bool:
-    return clean(text).lower() in NULL_MARKERS
-
-
 def _normalized(text: str) -> str | None:
     """Lower-case, dash-normalized text, or None for a null marker."""
     if text in NULL_MARKERS:
