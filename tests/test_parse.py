@@ -35,6 +35,17 @@ def differences(want, got, path="") -> list[str]:
     return [] if want == got else [f"{path}: want {want!r}, got {got!r}"]
 
 
+def seed_with(seed_html: str, old: str, new: str) -> str:
+    """The seed page with one piece of markup replaced: a bad page that says what is bad."""
+    assert old in seed_html
+    return seed_html.replace(old, new, 1)
+
+
+def truncated(seed_html: str) -> str:
+    """The seed page cut off mid-table, as a dropped connection leaves it."""
+    return seed_html[: seed_html.index("Best paying company")]
+
+
 def as_json(record) -> dict:
     return record.model_dump(mode="json")
 
@@ -131,7 +142,6 @@ def test_generated_pages_parse_to_their_expected_records(variant, size):
 @pytest.mark.parametrize(
     "name, kind",
     [
-        ("truncated.html", "truncated"),
         ("no-tables.html", "no_tables"),
         ("block-page.html", "not_a_comparison"),
     ],
@@ -143,6 +153,12 @@ def test_pages_that_cannot_give_a_record_raise_a_typed_error(name, kind):
     assert caught.value.message
 
 
+def test_a_truncated_page_raises_rather_than_half_parsing(seed_html):
+    with pytest.raises(ParseError) as caught:
+        parse_page(truncated(seed_html))
+    assert caught.value.kind == "truncated" and caught.value.message
+
+
 def test_empty_document_is_truncated():
     with pytest.raises(ParseError) as caught:
         parse_page("")
@@ -150,7 +166,15 @@ def test_empty_document_is_truncated():
 
 
 def test_unknown_row_is_a_warning_and_the_rest_still_parses(seed_html):
-    record = parse_page(fixture("unknown-row.html"))
+    years = '<td class="table_data__v1UoX">Years of experience</td>'
+    row = years.replace("Years of experience", "Remote work share")
+    page = seed_with(
+        seed_html,
+        f"<tr>{years}",
+        f'<tr>{row}<td class="table_data__v1UoX">31%</td>'
+        f'<td class="table_data__v1UoX">44%</td></tr>\n<tr>{years}',
+    )
+    record = parse_page(page)
     assert [w.model_dump() for w in record.warnings] == [
         {
             "kind": "unknown_row",
@@ -164,8 +188,10 @@ def test_unknown_row_is_a_warning_and_the_rest_still_parses(seed_html):
     assert record.sides == parse_page(seed_html).sides
 
 
-def test_unparseable_value_is_null_with_a_warning():
-    record = parse_page(fixture("unparseable-value.html"))
+def test_unparseable_value_is_null_with_a_warning(seed_html):
+    cell = '<td class="table_data__v1UoX">$90,352</td></tr>'
+    page = seed_with(seed_html, cell, cell.replace("$90,352", "about ninety grand"))
+    record = parse_page(page)
     assert record.sides.b.yearly_salary_usd is None
     assert record.sides.a.yearly_salary_usd == 69350
     (warning,) = record.warnings
@@ -323,14 +349,15 @@ def test_cli_prints_one_json_line_per_page(seed_expected, tmp_path):
     assert second["url"] == page.expected.url
 
 
-def test_cli_reports_each_failed_file_on_stderr_and_exits_1(tmp_path):
+def test_cli_reports_each_failed_file_on_stderr_and_exits_1(tmp_path, seed_html):
+    (tmp_path / "truncated.html").write_text(truncated(seed_html), encoding="utf-8")
     result = CliRunner().invoke(
         cli,
         [
             "parse",
             str(FIXTURES / "block-page.html"),
             str(FIXTURES / "seed-page.html"),
-            str(FIXTURES / "truncated.html"),
+            str(tmp_path / "truncated.html"),
             str(tmp_path / "missing.html"),
         ],
     )
