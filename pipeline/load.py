@@ -209,6 +209,28 @@ class _Prepared:
     content: str
 
 
+@dataclass(frozen=True)
+class _SideWrite:
+    """One role of one page, about to become (or replace) an observation."""
+
+    page: Parsed
+    record: ComparisonRecord
+    comparison: _Comparison
+    which: Side
+    side: SideRecord
+    figures: dict[str, Any]
+    digest: str
+    fetched_at: str
+
+    @property
+    def fetch_id(self) -> int | None:
+        return self.page.fetch.fetch_id if self.page.fetch else None
+
+    @property
+    def role_slug(self) -> str:
+        return self.record.role(self.which).slug
+
+
 @dataclass
 class _Observation:
     observation_id: int
@@ -436,7 +458,6 @@ class Loader:
         url, key, figures, digests = prep.url, prep.page_key, prep.figures, prep.digests
         self._buf.roles[a.slug] = a.title
         self._buf.roles[b.slug] = b.title
-        self._figures = {id(record.side(s)): f for s, f in zip(SIDES, figures, strict=True)}
         known = self._comparisons.get((a.slug, b.slug))
         unchanged = (
             not self.replace
@@ -449,7 +470,10 @@ class Loader:
         for which, digest, values in zip(SIDES, digests, figures, strict=True):
             side = record.side(which)
             if not unchanged:
-                changed |= self._side(page, record, comparison, which, side, digest, fetched_at)
+                write = _SideWrite(
+                    page, record, comparison, which, side, values, digest, fetched_at
+                )
+                changed |= self._side(write)
             self._count_nulls(values)
             for issue in quality.side_checks(side, which, key):
                 self._issue(issue, page, url)
@@ -517,33 +541,24 @@ class Loader:
             comparison.dirty = True
         return comparison
 
-    def _side(
-        self,
-        page: Parsed,
-        record: ComparisonRecord,
-        comparison: _Comparison,
-        which: Side,
-        side: SideRecord,
-        digest: str,
-        fetched_at: str,
-    ) -> bool:
+    def _side(self, w: _SideWrite) -> bool:
         """Write this role's observation if its figures changed; True when written."""
-        key = (comparison.comparison_id, which)
+        comparison, fetched_at, fetch_id = w.comparison, w.fetched_at, w.fetch_id
+        key = (comparison.comparison_id, w.which)
         latest = self._latest.get(key)
-        fetch_id = page.fetch.fetch_id if page.fetch else None
         if latest is None or (
             latest.fetched_at < fetched_at and (fetch_id is None or latest.fetch_id != fetch_id)
         ):
-            if latest is not None and latest.record_sha256 == digest:
+            if latest is not None and latest.record_sha256 == w.digest:
                 return False
             oid = self._next_obs
             self._next_obs += 1
-            self._buffer_observation(oid, page, record, comparison, which, side, digest, fetched_at)
-            self._latest[key] = _Observation(oid, digest, fetched_at, fetch_id)
+            self._buffer_observation(oid, w)
+            self._latest[key] = _Observation(oid, w.digest, fetched_at, fetch_id)
             self.report.records_written += 1
             return True
         self._flush()
-        written = self._replace_side(page, record, comparison, which, side, digest, fetched_at)
+        written = self._replace_side(w)
         if fetched_at < comparison.last_seen_at:
             # history changed behind the newest page: compare the next page with the
             # observations, not with the last page's hash
@@ -556,21 +571,12 @@ class Loader:
             self._latest[key] = found
         return written
 
-    def _replace_side(
-        self,
-        page: Parsed,
-        record: ComparisonRecord,
-        comparison: _Comparison,
-        which: Side,
-        side: SideRecord,
-        digest: str,
-        fetched_at: str,
-    ) -> bool:
+    def _replace_side(self, w: _SideWrite) -> bool:
         """The history is not simply extended: this fetch already has rows, or newer ones
         exist. Put this fetch's observation where it belongs, or remove it when it now
         equals the one before it."""
-        fetch_id = page.fetch.fetch_id if page.fetch else None
-        cid = comparison.comparison_id
+        which, digest, fetched_at, fetch_id = w.which, w.digest, w.fetched_at, w.fetch_id
+        cid = w.comparison.comparison_id
         own = self.conn.execute(
             "SELECT observation_id, record_sha256 FROM role_observations "
             "WHERE comparison_id = ? AND side = ? AND (fetched_at = ? OR fetch_id = ?)",
@@ -592,65 +598,40 @@ class Loader:
         if own is not None and own[1] == digest:
             self.conn.execute(
                 "UPDATE role_observations SET parser_version = ? WHERE observation_id = ?",
-                (record.parser_version, own_id),
+                (w.record.parser_version, own_id),
             )
             return False
         if own_id is not None:
-            row = self._observation_row(
-                own_id, page, record, comparison, which, side, digest, fetched_at
-            )
+            row = self._observation_row(own_id, w)
             self.conn.execute(_UPDATE_OBS, (*row[4:], own_id))
             for table in ("role_gender", "role_race", "role_skills"):
                 self.conn.execute(f"DELETE FROM {table} WHERE observation_id = ?", (own_id,))
-            self._buffer_children(own_id, record.role(which).slug, side)
+            self._buffer_children(own_id, w.role_slug, w.side)
         else:
             oid = self._next_obs
             self._next_obs += 1
-            self._buffer_observation(oid, page, record, comparison, which, side, digest, fetched_at)
+            self._buffer_observation(oid, w)
         self._flush()
         self.report.records_written += 1
         return True
 
-    def _observation_row(
-        self,
-        oid: int,
-        page: Parsed,
-        record: ComparisonRecord,
-        comparison: _Comparison,
-        which: Side,
-        side: SideRecord,
-        digest: str,
-        fetched_at: str,
-    ) -> tuple[Any, ...]:
-        fetch = page.fetch
+    def _observation_row(self, oid: int, w: _SideWrite) -> tuple[Any, ...]:
         return (
             oid,
-            comparison.comparison_id,
-            record.role(which).slug,
-            which,
-            fetch.fetch_id if fetch else None,
-            fetched_at,
+            w.comparison.comparison_id,
+            w.role_slug,
+            w.which,
+            w.fetch_id,
+            w.fetched_at,
             self.run_id,
-            record.parser_version,
-            digest,
-            *self._figures[id(side)].values(),
+            w.record.parser_version,
+            w.digest,
+            *w.figures.values(),
         )
 
-    def _buffer_observation(
-        self,
-        oid: int,
-        page: Parsed,
-        record: ComparisonRecord,
-        comparison: _Comparison,
-        which: Side,
-        side: SideRecord,
-        digest: str,
-        fetched_at: str,
-    ) -> None:
-        self._buf.observations.append(
-            self._observation_row(oid, page, record, comparison, which, side, digest, fetched_at)
-        )
-        self._buffer_children(oid, record.role(which).slug, side)
+    def _buffer_observation(self, oid: int, w: _SideWrite) -> None:
+        self._buf.observations.append(self._observation_row(oid, w))
+        self._buffer_children(oid, w.role_slug, w.side)
 
     def _buffer_children(self, oid: int, role_slug: str, side: SideRecord) -> None:
         buf = self._buf
