@@ -1,4 +1,7 @@
-"""Shared fixtures: paths to the reference page and its expected record."""
+"""Shared fixtures: the reference page and its expected record.
+
+The project ships one copy of both, in ``demosite/data/`` (the demo site serves the page);
+``test_reference.py`` checks that copy against ``../shared/reference/`` when it is there."""
 
 from __future__ import annotations
 
@@ -7,16 +10,19 @@ from pathlib import Path
 
 import pytest
 
+import demosite
 from demosite.testing import demo_site, demo_site_factory  # noqa: F401
 
 FIXTURES = Path(__file__).parent / "fixtures"
+SEED_PAGE = Path(demosite.__file__).parent / "data" / "seed-page.html"
+SEED_EXPECTED = SEED_PAGE.with_name("seed-expected.json")
 
 
 @pytest.fixture
 def seed_html() -> str:
-    return (FIXTURES / "seed-page.html").read_text(encoding="utf-8")
+    return SEED_PAGE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
 def seed_expected() -> dict:
-    return json.loads((FIXTURES / "seed-expected.json").read_text(encoding="utf-8"))
+    return json.loads(SEED_EXPECTED.read_text(encoding="utf-8"))

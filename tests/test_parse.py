@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import FIXTURES, SEED_PAGE
 
 from demosite.generator import SIZES, VARIANTS, generate_page
 from pipeline.cli import cli
 from schemas.jsonschema import SCHEMA_PATH, comparison_schema_text
 from scraper.intro import Roles, read_intro, split_list
 from scraper.parse import PARSER_VERSION, ParseError, _script_body_around, parse_page
-
-FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def fixture(name: str) -> str:
@@ -329,7 +327,7 @@ def test_cli_prints_one_json_line_per_page(seed_expected, tmp_path):
     page = generate_page(11, 5, size="small")
     other = tmp_path / "other.html"
     other.write_text(page.html, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["parse", str(FIXTURES / "seed-page.html"), str(other)])
+    result = CliRunner().invoke(cli, ["parse", str(SEED_PAGE), str(other)])
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     first, second = (json.loads(line) for line in result.stdout.splitlines())
@@ -356,7 +354,7 @@ def test_cli_reports_each_failed_file_on_stderr_and_exits_1(tmp_path, seed_html)
         [
             "parse",
             str(FIXTURES / "block-page.html"),
-            str(FIXTURES / "seed-page.html"),
+            str(SEED_PAGE),
             str(tmp_path / "truncated.html"),
             str(tmp_path / "missing.html"),
         ],
@@ -371,7 +369,7 @@ def test_cli_reports_each_failed_file_on_stderr_and_exits_1(tmp_path, seed_html)
 
 
 def test_cli_url_needs_a_single_file():
-    seed = str(FIXTURES / "seed-page.html")
+    seed = str(SEED_PAGE)
     result = CliRunner().invoke(cli, ["parse", seed, seed, "--url", "https://example.com/"])
     assert result.exit_code == 2
     assert result.stdout == ""
@@ -381,7 +379,7 @@ def test_cli_reads_standard_input_and_stdout_is_json_lines_only(seed_expected):
     """A real process: nothing but the record reaches standard output."""
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "parse", "-", "--url", seed_expected["url"]],
-        input=fixture("seed-page.html").encode(),
+        input=SEED_PAGE.read_bytes(),
         capture_output=True,
         timeout=60,
         check=False,
