@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
+from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from demosite import faults as faultlib
@@ -48,21 +49,6 @@ from scraper.urls import comparison_path, comparison_slugs
 
 DEFAULT_PORT = 8765
 DEFAULT_SLOW_SECONDS = 35.0
-_REASONS = {
-    200: "OK",
-    301: "Moved Permanently",
-    302: "Found",
-    304: "Not Modified",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    410: "Gone",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-    504: "Gateway Timeout",
-}
 
 
 @dataclass
@@ -135,6 +121,13 @@ def _not_modified(request: Request, resource: Resource) -> bool:
     return False
 
 
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
 class DemoServer:
     def __init__(self, site: Site, *, slow_seconds: float = DEFAULT_SLOW_SECONDS) -> None:
         self.site = site
@@ -190,7 +183,7 @@ class DemoServer:
         self, status: int, headers: list[tuple[str, str]], length: int, *, keep_alive: bool
     ) -> bytes:
         lines = [
-            f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}",
+            f"HTTP/1.1 {status} {_reason(status)}",
             f"Date: {self._clock.http_date()}",
             "Server: careers-demosite",
         ]
@@ -296,7 +289,7 @@ class DemoServer:
                 await self._send(writer, request, result.status, headers, b""),
             )
         if isinstance(result, Missing):
-            body = faultlib.error_page(result.status, _REASONS[result.status])
+            body = faultlib.error_page(result.status, _reason(result.status))
             headers = [("Content-Type", "text/html; charset=utf-8")]
             return (
                 result.status,
@@ -333,12 +326,12 @@ class DemoServer:
                 retry_after = "1" if len(request.path) % 2 else "2"
             else:
                 retry_after = formatdate(math.ceil(time.time()) + 1, usegmt=True)
-            body = faultlib.error_page(429, _REASONS[429])
+            body = faultlib.error_page(429, _reason(429))
             headers = [*html, ("Retry-After", retry_after)]
             return 429, True, await self._send(writer, request, 429, headers, body)
         if kind in ("500", "502", "503", "504", "404", "410"):
             status = int(kind)
-            body = faultlib.error_page(status, _REASONS[status])
+            body = faultlib.error_page(status, _reason(status))
             return status, True, await self._send(writer, request, status, html, body)
         if kind == "drop":
             return None, False, False

@@ -270,6 +270,14 @@ def test_robots_disallowed_urls_are_never_requested(
     assert {k for k, o in outcomes.items() if o == "robots_skipped"} == set(paths[:3])
 
 
+def robots_answers(status: int, site: RunningSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the demo site answer ``status`` for robots.txt, and serve the rest as usual."""
+    real = site.site.resolve
+    monkeypatch.setattr(
+        site.site, "resolve", lambda t: Missing(status) if t == "/robots.txt" else real(t)
+    )
+
+
 @pytest.mark.parametrize("status", [404, 403, 410])
 def test_robots_4xx_allows_everything(
     demo_site: RunningSite,  # noqa: F811
@@ -277,13 +285,7 @@ def test_robots_4xx_allows_everything(
     monkeypatch: pytest.MonkeyPatch,
     status: int,
 ) -> None:
-    real = demo_site.site.resolve
-    monkeypatch.setattr(
-        demo_site.site,
-        "resolve",
-        lambda t: Missing(status) if t == "/robots.txt" else real(t),
-    )
-    monkeypatch.setitem(__import__("demosite.server").server._REASONS, 403, "Forbidden")
+    robots_answers(status, demo_site, monkeypatch)
     seeds = demo_site.site.paths[:3]
     settings = make_settings(demo_site, tmp_path, site={"seeds": seeds, "use_sitemaps": False})
     assert run(settings).counters["new"] == 3
@@ -296,12 +298,7 @@ def test_robots_5xx_stops_the_crawl(
     monkeypatch: pytest.MonkeyPatch,
     status: int,
 ) -> None:
-    real = demo_site.site.resolve
-    monkeypatch.setattr(
-        demo_site.site,
-        "resolve",
-        lambda t: Missing(status) if t == "/robots.txt" else real(t),
-    )
+    robots_answers(status, demo_site, monkeypatch)
     settings = make_settings(demo_site, tmp_path, retries={"max_attempts": 2})
     with pytest.raises(RobotsUnavailable) as caught:
         run(settings)
