@@ -16,18 +16,12 @@ import argparse
 import asyncio
 import itertools
 import os
-import socket
-import subprocess
 import sys
 import time
 
 import httpx
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from demosite.testing import site_process
 
 
 def cpu_seconds(pid: int) -> float:
@@ -67,54 +61,35 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--encoding", choices=["gzip", "identity"], default="gzip")
     args = parser.parse_args()
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from pipeline.cli import main; main()",
-            "demo-site",
-            "--port",
-            str(port),
-            "--pages",
-            str(args.pages),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    with site_process("--port", "0", "--pages", str(args.pages)) as (server, base_url):
+        measure(server.pid, base_url, args.seconds, args.encoding)
+
+
+def measure(pid: int, base_url: str, seconds: float, encoding: str) -> None:
+    paths = httpx.get(base_url + "_admin/pages", timeout=10).json()["pages"]
+    asyncio.run(burst(base_url, paths, 4, 0.0))
+    with httpx.Client(
+        base_url=base_url, headers={"Accept-Encoding": encoding}
+    ) as http:  # warm the page and gzip caches
+        sizes = [len(http.get(p).content) for p in paths]
+    mean_kb = sum(sizes) / len(sizes) / 1024
+    print(
+        f"demo site: {len(paths)} comparison pages, mean page {mean_kb:.0f} KB, "
+        f"Accept-Encoding: {encoding} ({os.cpu_count()} cores, "
+        f"Python {sys.version.split()[0]})"
     )
-    try:
-        assert server.stdout is not None
-        base_url = server.stdout.readline().strip()
-        paths = httpx.get(base_url + "_admin/pages", timeout=10).json()["pages"]
-        asyncio.run(burst(base_url, paths, 4, 0.0))
-        with httpx.Client(
-            base_url=base_url, headers={"Accept-Encoding": args.encoding}
-        ) as http:  # warm the page and gzip caches
-            sizes = [len(http.get(p).content) for p in paths]
-        mean_kb = sum(sizes) / len(sizes) / 1024
+    header = ("connections", "requests", "req/s", "MB/s wire", "server CPU ms/req")
+    print(f"{header[0]:>11} {header[1]:>9} {header[2]:>8} {header[3]:>10} {header[4]:>17}")
+    for connections in (2, 8, 16):
+        cpu_before = cpu_seconds(pid)
+        started = time.perf_counter()
+        done, received = asyncio.run(burst(base_url, paths, connections, seconds, encoding))
+        elapsed = time.perf_counter() - started
+        cpu = cpu_seconds(pid) - cpu_before
         print(
-            f"demo site: {len(paths)} comparison pages, mean page {mean_kb:.0f} KB, "
-            f"Accept-Encoding: {args.encoding} ({os.cpu_count()} cores, "
-            f"Python {sys.version.split()[0]})"
+            f"{connections:>11} {done:>9} {done / elapsed:>8.0f} "
+            f"{received / elapsed / 1e6:>10.1f} {1000 * cpu / max(done, 1):>17.2f}"
         )
-        header = ("connections", "requests", "req/s", "MB/s wire", "server CPU ms/req")
-        print(f"{header[0]:>11} {header[1]:>9} {header[2]:>8} {header[3]:>10} {header[4]:>17}")
-        for connections in (2, 8, 16):
-            cpu_before = cpu_seconds(server.pid)
-            started = time.perf_counter()
-            done, received = asyncio.run(
-                burst(base_url, paths, connections, args.seconds, args.encoding)
-            )
-            elapsed = time.perf_counter() - started
-            cpu = cpu_seconds(server.pid) - cpu_before
-            print(
-                f"{connections:>11} {done:>9} {done / elapsed:>8.0f} "
-                f"{received / elapsed / 1e6:>10.1f} {1000 * cpu / max(done, 1):>17.2f}"
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

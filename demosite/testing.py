@@ -9,7 +9,11 @@ conftest.
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -52,3 +56,28 @@ def demo_site_factory() -> Iterator[SiteFactory]:
 @pytest.fixture
 def demo_site(demo_site_factory: SiteFactory) -> RunningSite:
     return demo_site_factory()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def site_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``careers demo-site ARGS`` in a process of its own (so a client under test or
+    benchmark does not share its GIL); yields the process and the base URL it printed,
+    and stops it on the way out."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from pipeline.cli import main; main()", "demo-site", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc, proc.stdout.readline().strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
