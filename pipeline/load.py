@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from pipeline import quality
 from pipeline.quality import Issue
-from pipeline.runs import Verdict, finish_run, judge
+from pipeline.runs import Verdict, finish_run, judge_pages
 from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, new_run_id, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
@@ -125,7 +125,8 @@ class LoadReport:
     def verdict(self, failed_fraction: float) -> Verdict:
         """Exit 1 when more pages failed to parse than ``failed_fraction`` allows, or on
         new data-quality failures; the same rule a refresh applies."""
-        return judge({"new": self.pages}, self.failed_pages, self.dq_new, failed_fraction)
+        detail = f"{self.failed_pages} did not parse"
+        return judge_pages(self.failed_pages, self.pages, self.dq_new, failed_fraction, detail)
 
 
 def side_sha256(side: SideRecord, figures: dict[str, Any] | None = None) -> str:

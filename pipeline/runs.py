@@ -27,23 +27,33 @@ class Verdict:
         self.problems.append(problem)
 
 
-def judge(
-    counters: Mapping[str, int], failed_parses: int, dq_new: int, failed_fraction: float
+def judge_pages(
+    failed: int, tried: int, dq_new: int, failed_fraction: float, detail: str = ""
 ) -> Verdict:
-    """Exit 1 when failed pages exceed ``failed_fraction`` of the pages tried, or when the
-    load found data-quality failures that the previous run did not have."""
+    """Exit 1 when ``failed`` pages exceed ``failed_fraction`` of the ``tried`` ones, or
+    when the load found data-quality failures that the previous run did not have."""
     verdict = Verdict()
-    failed, tried = failed_share(counters, failed_parses)
     if tried and failed / tried > failed_fraction:
         verdict.worsen(
             ExitCode.DEGRADED,
-            f"{failed} of {tried} pages failed ({failed / tried:.1%} > {failed_fraction:.1%}): "
-            f"{counters.get('failed', 0)} fetch failures, {counters.get('blocked', 0)} blocked, "
-            f"{failed_parses} did not parse",
+            f"{failed} of {tried} pages failed ({failed / tried:.1%} > {failed_fraction:.1%})"
+            + (f": {detail}" if detail else ""),
         )
     if dq_new:
         verdict.worsen(ExitCode.DEGRADED, f"{dq_new} new data-quality failures")
     return verdict
+
+
+def judge(
+    counters: Mapping[str, int], failed_parses: int, dq_new: int, failed_fraction: float
+) -> Verdict:
+    """``judge_pages`` for a crawl's counters plus the pages its load could not parse."""
+    failed, tried = failed_share(counters, failed_parses)
+    detail = (
+        f"{counters.get('failed', 0)} fetch failures, {counters.get('blocked', 0)} blocked, "
+        f"{failed_parses} did not parse"
+    )
+    return judge_pages(failed, tried, dq_new, failed_fraction, detail)
 
 
 def finish_run(conn: sqlite3.Connection, run_id: str, exit_code: int) -> None:
