@@ -56,10 +56,9 @@ class _GzipMember:
     """A file wrapper that gzips everything written between two ``flush()`` calls as one
     member, compressing in large steps.
 
-    The writer runs on a thread beside the crawl's event loop; zlib releases the GIL
-    while it works, but each small call means taking the GIL back. warcio writes in
-    16 KB pieces (and its own gzip wrapper always uses level 9), so this wrapper gathers
-    up to ``STEP`` bytes per ``compress`` call: a record of a page costs one or two.
+    warcio writes in 16 KB pieces (and its own gzip wrapper always uses level 9), so this
+    wrapper gathers up to ``STEP`` bytes per ``compress`` call: a record of a page costs
+    one or two calls instead of one per piece.
     """
 
     STEP = 1024 * 1024
@@ -143,7 +142,7 @@ def _http_headers(
 class WarcArchive:
     """Writes response records into ``archive_dir``, rotating files at ``max_file_bytes``.
 
-    Not thread-safe: use one writer per thread (the crawler keeps one, on one thread).
+    Not thread-safe: use one writer per thread (the crawler keeps one, on its event loop).
     """
 
     def __init__(

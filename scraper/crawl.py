@@ -5,15 +5,15 @@
 (``scraper.sitemaps``) and the comparisons earlier runs saw (so pages that disappeared
 are noticed as gone), then fetches pending URLs with a fixed set of workers fed from the
 database in small chunks. A page's body goes to the WARC archive (``scraper.archive``)
-and its result to the database in one transaction before its worker takes another
-page, so a killed crawl resumes where it stopped. A resumed run reads robots.txt and the
-sitemaps again (rules and URLs may have changed; known URLs are not added twice) but
-never a page it has recorded.
+and its result to the database in one transaction (``scraper.recorder``) before its
+worker takes another page, so a killed crawl resumes where it stopped. A resumed run
+reads robots.txt and the sitemaps again (rules and URLs may have changed; known URLs are
+not added twice) but never a page it has recorded.
 
-One thread (the store thread) owns the database connection and the archive writer;
-the event loop hands it each finished page. Fatal conditions (robots.txt unreachable,
-the breaker tripping) end the crawl with a ``CrawlFatal`` subclass; what was fetched
-until then stays recorded, the rest pending.
+Everything runs on one event loop, with no thread: the database connection and the
+archive writer are used between socket reads (``scraper.recorder`` says why). Fatal
+conditions (robots.txt unreachable, the breaker tripping) end the crawl with a
+``CrawlFatal`` subclass; what was fetched until then stays recorded, the rest pending.
 """
 
 from __future__ import annotations
@@ -22,11 +22,8 @@ import asyncio
 import logging
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Any, TypeVar
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
@@ -46,15 +43,14 @@ from scraper.fetch import (
 )
 from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, FrontierItem
 from scraper.politeness import BreakerOpen, BreakerTripped, Politeness
+from scraper.recorder import Recorder
 from scraper.robots import Robots, RobotsUnreachable, fetch_robots
 from scraper.sitemaps import comparison_urls
 from scraper.urls import comparison_slugs, host_of, normalize_url, role_path
 
 BATCH = 256
 WORKERS_PER_SLOT = 2
-T = TypeVar("T")
 _MARKER_TAIL = 32
-_Page = tuple[FrontierItem, FetchRecord, dict[str, int], list[str], Response | None]
 
 
 class CrawlFatal(RuntimeError):
@@ -219,54 +215,35 @@ class Crawler:
         self._robots_lock = asyncio.Lock()
         self.state: CrawlState
         self.fetcher: Fetcher
-        self.archive: WarcArchive
-        self._store = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crawl-store")
-        self._unstored: list[tuple[_Page, asyncio.Future[None]]] = []
-        self._storing = False
-
-    async def _db(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn`` on the store thread, the one thread that owns the database
-        connection and the WARC writer. sqlite and zlib release the GIL while they work,
-        so recording one page overlaps with fetching the next."""
-        return await asyncio.get_running_loop().run_in_executor(self._store, fn, *args)
+        self.recorder: Recorder
 
     async def run(self, finalize: bool) -> CrawlReport:
-        try:
-            return await self._run(finalize)
-        finally:
-            self._store.shutdown(wait=True)
-
-    async def _run(self, finalize: bool) -> CrawlReport:
         s = self.settings
-        conn = await self._db(connect, s.output.db)
+        conn = connect(s.output.db)
         try:
             self.state = CrawlState(conn)
-            run_id, resumed = await self._db(
-                partial(
-                    self.state.open_run,
-                    fresh=s.run.fresh,
-                    command=self.command,
-                    base_url=self.base_url,
-                )
+            run_id, resumed = self.state.open_run(
+                fresh=s.run.fresh, command=self.command, base_url=self.base_url
             )
             if resumed is not None:
                 self.log.info("resuming %d pending URLs of run %s", resumed[1], run_id)
             else:
                 self.log.info("starting crawl run %s of %s", run_id, self.base_url)
             fatal: CrawlFatal | None = None
-            self.archive = WarcArchive(s.output.archive_dir, prefix=run_id)
+            archive = WarcArchive(s.output.archive_dir, prefix=run_id)
+            self.recorder = Recorder(self.state, archive, batch=self._slots())
             try:
                 fatal = await self._crawl()
             finally:
-                await self._db(self.archive.close)
-            pending = await self._db(self.state.pending_count)
+                archive.close()
+            pending = self.state.pending_count()
             complete = fatal is None and pending == 0
             exit_code = None
             if finalize:
                 exit_code = (
                     2 if fatal else crawl_exit_code(self.state.counters, s.run.failed_fraction)
                 )
-            await self._db(partial(self.state.finish, complete=complete, exit_code=exit_code))
+            self.state.finish(complete=complete, exit_code=exit_code)
             counters = dict(self.state.counters)
             self._summarize(run_id, counters, pending, complete)
             if fatal is not None:
@@ -284,7 +261,7 @@ class Crawler:
                 },
             )
         finally:
-            await self._db(conn.close)
+            conn.close()
 
     def _summarize(self, run_id: str, c: dict[str, int], pending: int, complete: bool) -> None:
         parts = ", ".join(f"{name} {c[name]}" for name in COUNTERS if c[name])
@@ -357,11 +334,11 @@ class Crawler:
                     self.log.warning("seed %s is not a comparison URL; skipped", seed)
             else:
                 seeds.extend((u, "seed", 0) for u in await self._role_links(seed))
-        added = await self._db(self.state.add, seeds)
+        added = self.state.add(seeds)
         if site.use_sitemaps:
             added += await self._discover_sitemaps()
-        added += await self._db(self.state.revisit_known, self.base_url)
-        pending = await self._db(self.state.pending_count)
+        added += self.state.revisit_known(self.base_url)
+        pending = self.state.pending_count()
         self.log.info("discovered %d URLs for this run; %d pending", added, pending)
 
     async def _role_links(self, slug: str) -> list[str]:
@@ -398,28 +375,35 @@ class Crawler:
         async for url in urls:
             batch.append((url, "sitemap", 0))
             if len(batch) >= BATCH * 4:
-                added += await self._db(self.state.add, list(batch))
+                added += self.state.add(batch)
                 batch.clear()
-        added += await self._db(self.state.add, batch)
+        added += self.state.add(batch)
         return added
 
     # --- fetching --------------------------------------------------------------------
 
+    def _slots(self) -> int:
+        """Requests that may be in flight at once, over all allowed hosts."""
+        return self.settings.politeness.max_in_flight * max(1, len(self.allowed_hosts))
+
     async def _fetch_all(self, progress: _Progress) -> None:
         # Twice as many workers as requests allowed in flight: while one worker waits for
-        # its page to be archived and recorded, another holds the freed place. The host
-        # gates, not the worker count, bound what is in flight.
-        workers = WORKERS_PER_SLOT * self.settings.politeness.max_in_flight
-        workers *= max(1, len(self.allowed_hosts))
+        # its page to be recorded, another holds the freed place. The host gates, not the
+        # worker count, bound what is in flight.
+        workers = WORKERS_PER_SLOT * self._slots()
         queue: asyncio.Queue[FrontierItem | None] = asyncio.Queue(maxsize=workers * 2)
         counters = self.state.counters
         progress.update(counters)
-        async with asyncio.TaskGroup() as tg:
-            for _ in range(workers):
-                tg.create_task(self._worker(queue, progress))
-            await self._produce(queue)
-            for _ in range(workers):
-                await queue.put(None)
+        try:
+            async with asyncio.TaskGroup() as tg:
+                for _ in range(workers):
+                    tg.create_task(self._worker(queue, progress))
+                await self._produce(queue)
+                for _ in range(workers):
+                    await queue.put(None)
+        finally:
+            # pages fetched and archived by workers that were cancelled (a fatal stop)
+            self.recorder.flush()
 
     async def _produce(self, queue: asyncio.Queue[FrontierItem | None]) -> None:
         """Feed pending URLs in rowid order; links found on the way are picked up when
@@ -428,10 +412,10 @@ class Crawler:
         cursor = 0
         dispatched = 0
         while limit is None or dispatched < limit:
-            items = await self._db(self.state.pending_after, cursor, BATCH)
+            items = self.state.pending_after(cursor, BATCH)
             if not items:
                 await queue.join()
-                items = await self._db(self.state.pending_after, cursor, BATCH)
+                items = self.state.pending_after(cursor, BATCH)
                 if not items:
                     return
             for item in items:
@@ -568,64 +552,9 @@ class Crawler:
         links: Iterable[str] = (),
         archived: Response | None = None,
     ) -> None:
-        """Hand the page to the store thread and wait until it is committed."""
         counts = {record.outcome: 1, "bytes": record.bytes}
         if record.outcome != "robots_skipped":
             counts["fetched"] = 1
         if attempts is not None:
             counts["retried"] = attempts.retried
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._unstored.append(((item, record, counts, list(links), archived), done))
-        if not self._storing:
-            self._store_next()
-        await done
-
-    def _store_next(self) -> None:
-        """Send every page waiting to the store thread as one batch (one commit). While a
-        batch is being stored, pages that finish gather for the next one: a busy store
-        thread is never woken per page, and a page is never acknowledged before the
-        transaction that records it has committed."""
-        batch, self._unstored = self._unstored, []
-        self._storing = True
-        job = asyncio.get_running_loop().run_in_executor(
-            self._store, self._store_pages, [page for page, _ in batch]
-        )
-        job.add_done_callback(partial(self._stored, [done for _, done in batch]))
-
-    def _stored(self, waiting: list[asyncio.Future[None]], job: asyncio.Future[None]) -> None:
-        self._storing = False
-        error = None if job.cancelled() else job.exception()
-        for done in waiting:
-            if done.done():
-                continue
-            if job.cancelled():
-                done.cancel()
-            elif error is not None:
-                done.set_exception(error)
-            else:
-                done.set_result(None)
-        if self._unstored:
-            self._store_next()
-
-    def _store_pages(self, pages: list[_Page]) -> None:
-        """On the store thread: each body into the archive (written and flushed), then
-        every page's rows in one transaction. A kill between the two leaves archive
-        records nothing points to, never the reverse; a kill before the commit loses only
-        pages that were never recorded, which the next run fetches."""
-        rows = []
-        for item, record, counts, links, archived in pages:
-            if archived is not None:
-                assert archived.body is not None and archived.raw_sha256 is not None
-                ref = self.archive.write_response(
-                    archived.url,
-                    archived.status,
-                    archived.headers,
-                    archived.body,
-                    archived.wire_bytes,
-                    archived.raw_sha256,
-                    reason=archived.reason,
-                    extra_warc_headers={"WARC-Careers-Page-Key": item.page_key},
-                )
-                record.warc_file, record.warc_offset = ref.warc_file, ref.warc_offset
-            rows.append((item, record, counts, links))
-        self.state.record_many(rows)
+        await self.recorder.record(item, record, counts, list(links), archived)
