@@ -1,0 +1,124 @@
+"""The recorder: a page is acknowledged only once committed, pages waiting together commit
+together, and a failed commit reaches every worker waiting on it (a real SQLite file)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from schemas.database import connect
+from scraper.archive import WarcArchive
+from scraper.frontier import CrawlState, FetchRecord
+from scraper.recorder import Recorder
+
+BASE = "http://127.0.0.1:8765/"
+
+
+def crawl_state(tmp_path: Path, urls: int) -> CrawlState:
+    state = CrawlState(connect(tmp_path / "careers.db"))
+    state.open_run(fresh=True, command="crawl", base_url=BASE)
+    state.add((f"{BASE}a-jobs/a-vs-b{i}-differences/", "seed", 0) for i in range(urls))
+    return state
+
+
+def committed(tmp_path: Path) -> int:
+    """Fetch rows another connection sees: only committed ones."""
+    other = sqlite3.connect(tmp_path / "careers.db")
+    try:
+        return int(other.execute("SELECT count(*) FROM fetches").fetchone()[0])
+    finally:
+        other.close()
+
+
+def test_a_page_is_acknowledged_once_committed_and_groups_commit_together(
+    tmp_path: Path,
+) -> None:
+    state = crawl_state(tmp_path, 3)
+    items = state.pending_after(0)
+    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=2, delay=60)
+    transactions: list[int] = []
+    record_many = state.record_many
+
+    def counting(pages: list[Any]) -> None:
+        transactions.append(len(pages))
+        record_many(pages)
+
+    state.record_many = counting  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        first = asyncio.create_task(
+            recorder.record(items[0], FetchRecord("gone", items[0].url), {"gone": 1})
+        )
+        await asyncio.sleep(0.01)
+        assert not first.done(), "one page waits for a second (batch=2, delay 60 s)"
+        assert committed(tmp_path) == 0
+        await recorder.record(items[1], FetchRecord("gone", items[1].url), {"gone": 1})
+        await first
+        assert committed(tmp_path) == 2
+        third = asyncio.create_task(
+            recorder.record(items[2], FetchRecord("gone", items[2].url), {"gone": 1})
+        )
+        await asyncio.sleep(0.01)
+        recorder.flush()  # the crawl's last flush
+        await third
+
+    asyncio.run(scenario())
+    assert transactions == [2, 1]
+    assert committed(tmp_path) == 3
+    assert state.counters["gone"] == 3
+    assert state.pending_count() == 0
+
+
+def test_a_lone_page_commits_after_the_delay(tmp_path: Path) -> None:
+    state = crawl_state(tmp_path, 1)
+    (item,) = state.pending_after(0)
+    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=0.02)
+
+    asyncio.run(recorder.record(item, FetchRecord("gone", item.url), {"gone": 1}))
+    assert committed(tmp_path) == 1
+
+
+def test_a_failed_commit_reaches_every_waiting_worker_and_records_nothing(
+    tmp_path: Path,
+) -> None:
+    state = crawl_state(tmp_path, 2)
+    item = state.pending_after(0)[0]
+    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=2, delay=60)
+
+    async def scenario() -> list[BaseException | None]:
+        # the same page twice in one run: fetches' UNIQUE (run_id, page_key) fails the commit
+        return await asyncio.gather(
+            recorder.record(item, FetchRecord("gone", item.url), {"gone": 1}),
+            recorder.record(item, FetchRecord("gone", item.url), {"gone": 1}),
+            return_exceptions=True,
+        )
+
+    results = asyncio.run(scenario())
+    assert all(isinstance(r, sqlite3.IntegrityError) for r in results), results
+    assert committed(tmp_path) == 0
+    assert state.counters["gone"] == 0
+    assert state.pending_count() == 2
+
+
+def test_a_failure_nobody_waits_for_is_raised(tmp_path: Path) -> None:
+    state = crawl_state(tmp_path, 1)
+    (item,) = state.pending_after(0)
+    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=60)
+
+    async def scenario() -> None:
+        waiters = [
+            asyncio.create_task(recorder.record(item, FetchRecord("gone", item.url), {}))
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0.01)
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.sleep(0)
+        with pytest.raises(sqlite3.IntegrityError):
+            recorder.flush()
+
+    asyncio.run(scenario())
