@@ -106,20 +106,26 @@ def crawl_exit_code(counters: dict[str, int], failed_fraction: float) -> int:
 
 class ComparisonMarkers:
     """Cheap test that a 200 is a comparison page, not a block or captcha page: the page
-    has a table and names a salary (the parser decides the rest). Fed while streaming."""
+    has a table and names a salary (the parser decides the rest). Fed while streaming.
+
+    Chunks are looked at in ``STEP``-byte slices and only until both markers are seen
+    (a few KB into a comparison page), so a 200 KB page costs one small ``lower()``,
+    not one per 64 KB chunk."""
 
     MARKERS = (b"<table", b"salary")
+    STEP = 8192
 
     def __init__(self) -> None:
         self._need = set(self.MARKERS)
         self._tail = b""
 
     def feed(self, chunk: bytes) -> None:
-        if not self._need:
-            return
-        window = self._tail + chunk.lower()
-        self._need = {m for m in self._need if m not in window}
-        self._tail = window[-_MARKER_TAIL:]
+        for start in range(0, len(chunk), self.STEP):
+            if not self._need:
+                return
+            window = self._tail + chunk[start : start + self.STEP].lower()
+            self._need = {m for m in self._need if m not in window}
+            self._tail = window[-_MARKER_TAIL:]
 
     def ok(self) -> bool:
         return not self._need

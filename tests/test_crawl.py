@@ -19,7 +19,7 @@ from demosite.testing import demo_site, demo_site_factory  # noqa: F401  (fixtur
 from schemas.database import COUNTERS, connect
 from schemas.settings import Settings
 from scraper.archive import read_body
-from scraper.crawl import CrawlReport, RobotsUnavailable, crawl
+from scraper.crawl import ComparisonMarkers, CrawlReport, RobotsUnavailable, crawl
 from scraper.urls import page_key
 
 
@@ -555,3 +555,21 @@ def test_only_an_unfinished_crawl_of_the_same_site_is_resumed(
     back = run(make_settings(first, tmp_path))
     assert back.resumed_from == (limited.run_id, limited.pending)
     assert back.complete
+
+
+@pytest.mark.parametrize(
+    ("chunks", "ok"),
+    [
+        ([b"<html><TABLE><tr><td>Average Salary</td></tr></table></html>"], True),
+        ([b"x" * 8190 + b"<Table" + b"y" * 9000, b"sal", b"ary</p>"], True),  # split markers
+        ([b"<html><p>Please verify you are a human</p></html>"], False),
+        ([b"<table>" + b"x" * 70_000], False),  # no salary anywhere
+    ],
+)
+def test_comparison_markers_see_both_markers_across_slices_and_chunks(
+    chunks: list[bytes], ok: bool
+) -> None:
+    markers = ComparisonMarkers()
+    for chunk in chunks:
+        markers.feed(chunk)
+    assert markers.ok() is ok
