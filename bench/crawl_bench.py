@@ -13,45 +13,39 @@ URLs (each URL still a distinct comparison with its own sitemap entry).
 - crawler: ``scraper.crawl.crawl`` on a fresh database and archive: robots.txt, sitemaps,
   every page fetched, hashed, checked, archived (WARC) and recorded (SQLite);
 - Scrapy: a spider GETting the same URLs at 16 in flight (benchmark-only extra);
+- fetch only: the crawler's own fetch layer (``fetch_with_retries`` through the same
+  ``Fetcher``, gates and block-page check) over the same URLs, recording nothing: what
+  the crawl costs before the archive and the database;
 - memory: the crawler's peak RSS in a child process for 2,000 and 20,000 pages.
 
-Measured (2026-11-25 21:26 UTC, 2 cores shared with other work; run-to-run spread of
-both columns is large, +-15% and more when the load moves, so compare rows of one run
-only; ``--rounds 3`` keeps the best of three of each)::
+Measured (2026-11-25 22:36 UTC, 2 cores; run-to-run spread of every column is +-15% as
+the shared machine's load moves, so compare rows of one run only; ``--rounds 3`` keeps the
+best of three of each)::
 
+    $ .venv/bin/python bench/crawl_bench.py --rounds 3
     crawl bench: 2000 pages (+ the seed page), live size, no delay; 2 cores, Python 3.11.7, load 0.8
-    in flight  floor p/s  crawler p/s  ratio
-            2        868          330    38%
-            8        852          595    70%
-           16        594          545    92%
-    scrapy at 16 in flight: 409 pages/s
+    in flight  floor p/s  crawler p/s  ratio  fetch only p/s  ratio
+            2        934          433    46%             643    69%
+            8        775          488    63%             694    89%
+           16        542          536    99%             712   131%
+    scrapy at 16 in flight: 408 pages/s
     peak RSS of the crawling process (16 in flight):
-        2001 pages: peak   64.4 MB (after imports 47.0 MB, at the end 63.5 MB), 535 pages/s
-       20001 pages: peak   64.6 MB (after imports 47.0 MB, at the end 64.4 MB), 514 pages/s
-      growth 2000 -> 20000 pages: +0.2 MB
+        2001 pages: peak   63.2 MB (after imports 46.9 MB, at the end 63.2 MB), 523 pages/s
+       20001 pages: peak   63.8 MB (after imports 46.9 MB, at the end 63.6 MB), 570 pages/s
+      growth 2000 -> 20000 pages: +0.6 MB
 
-    $ .venv/bin/python bench/crawl_bench.py --rounds 3 --skip-memory --skip-scrapy
-    crawl bench: 2000 pages (+ the seed page), live size, no delay; 2 cores, Python 3.11.7, load 2.2
-    in flight  floor p/s  crawler p/s  ratio
-            2       1090          511    47%
-            8        956          578    60%
-           16        516          507    98%
-
-The 38% at 2 in flight above is one slow crawler run (330 p/s); the /tmp driver's 2-in-
-flight ratios that day were 47-52% over a dozen runs, 8 in flight 62-70%.
-
-Where the crawler's time goes beyond the floor's: both are bound by one core (the
-event loop holds the GIL; the server needs ~0.15 ms of CPU per page). The floor spends
-~0.95 ms of CPU per page, the crawler ~2.1 ms at 2 in flight and ~1.8 ms at 8 (process
-time, all threads). Of the crawler's extra: its store thread ~0.35-0.45 ms (WARC record
-and SQLite rows; ~0.15 ms when run alone - in the crawl it takes the GIL in turns with
-the event loop, which then waits for it after each socket call), SHA-256 of the decoded
-body ~0.15 ms, tenacity, gates, leases and timeouts ~0.1-0.2 ms, discovery (robots.txt,
-sitemaps, ~0.2 s per crawl) ~0.1 ms, and ~1,000 more Python calls per page than the
-floor's ~2,800 inside httpx/httpcore/anyio. Group commit helps once pages finish
-together (8 and 16 in flight: 4 pages per commit); at 2 in flight the store keeps up
-and commits one page at a time. At 16 in flight the floor's single httpx pool costs it
-more than the crawler's small pools.
+Where the crawler's time goes: floor, fetch layer and crawler each run on one core (the
+event loop; the server needs ~0.2 ms of CPU per page on the other). Per page, the floor
+spends ~1.0 ms of CPU, the fetch layer ~1.3 ms (it also hashes the raw and the decoded
+body, 0.14 ms, checks for a block page, and goes through tenacity, the host gate and its
+own timeout), and the crawler ~1.9 ms: recording a page on the loop (its WARC record
+~0.1 ms, its share of a group commit ~0.1-0.2 ms) plus the frontier, discovery and
+bookkeeping. At 2 in flight every one of those microseconds shows, because the floor
+itself is bound by its one core; at 16 in flight the floor's single httpx pool slows it
+down more than all of that costs the crawler. Until 2026-11-25 the archive and the
+database had a thread of their own; the two threads took the GIL from each other after
+every socket, sqlite and zlib call, and a page cost 2.5-3.6 ms of CPU (38-52% at 2 in
+flight).
 """
 
 from __future__ import annotations
@@ -151,6 +145,39 @@ async def floor(urls: list[str], concurrency: int) -> float:
         started = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         return len(urls) / (time.perf_counter() - started)
+
+
+async def fetch_only(urls: list[str], concurrency: int) -> float:
+    """Pages per second of the crawler's own fetch layer alone: ``fetch_with_retries``
+    through the same ``Fetcher``, host gate and block-page check, with no frontier, no
+    archive and no database - what the crawl costs before it records anything."""
+    from schemas.settings import Settings
+    from scraper.crawl import WORKERS_PER_SLOT, ComparisonMarkers
+    from scraper.fetch import Fetcher, fetch_with_retries
+    from scraper.politeness import Politeness
+    from scraper.urls import host_of
+
+    settings = Settings.model_validate(
+        {"site": {"base_url": urls[0]}, "politeness": {"rate": 0, "max_in_flight": concurrency}}
+    )
+    politeness = Politeness(concurrency, 0, settings.retries.breaker_threshold)
+    fetcher = Fetcher(settings.limits, politeness, "bench", {host_of(urls[0])})
+    todo = iter(urls)
+
+    async def worker() -> None:
+        for url in todo:
+            response = await fetch_with_retries(
+                fetcher, url, settings.retries, check=ComparisonMarkers
+            )
+            assert response.status == 200 and response.looks_right, url
+            response.close()
+
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(WORKERS_PER_SLOT * concurrency)))
+        return len(urls) / (time.perf_counter() - started)
+    finally:
+        await fetcher.aclose()
 
 
 def crawl_once(base_url: str, concurrency: int, workdir: Path) -> tuple[float, dict[str, int]]:
@@ -350,16 +377,23 @@ def main() -> None:
     server = Server(args.pages)
     try:
         server.warm()
-        print(f"{'in flight':>9} {'floor p/s':>10} {'crawler p/s':>12} {'ratio':>6}")
+        print(
+            f"{'in flight':>9} {'floor p/s':>10} {'crawler p/s':>12} {'ratio':>6}"
+            f" {'fetch only p/s':>15} {'ratio':>6}"
+        )
         for c in args.concurrency:
-            floors, crawls = [], []
+            floors, crawls, fetches = [], [], []
             for _ in range(args.rounds):
                 floors.append(asyncio.run(floor(server.urls, c)))
                 rate, counters = crawl_once(server.base_url, c, tmp / f"crawl-{c}")
                 assert counters["new"] == len(server.urls), counters
                 crawls.append(rate)
-            best_floor, best_crawl = max(floors), max(crawls)
-            print(f"{c:>9} {best_floor:>10.0f} {best_crawl:>12.0f} {best_crawl / best_floor:>6.0%}")
+                fetches.append(asyncio.run(fetch_only(server.urls, c)))
+            best_floor, best_crawl, best_fetch = max(floors), max(crawls), max(fetches)
+            print(
+                f"{c:>9} {best_floor:>10.0f} {best_crawl:>12.0f} {best_crawl / best_floor:>6.0%}"
+                f" {best_fetch:>15.0f} {best_fetch / best_floor:>6.0%}"
+            )
         if args.skip_scrapy:
             print("scrapy: skipped (--skip-scrapy)")
         elif scrapy_available():
