@@ -27,8 +27,8 @@ from typing import Any, TypeVar
 
 from pipeline import quality
 from pipeline.quality import Issue
-from pipeline.runs import Verdict, finish_run, judge_pages
-from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, new_run_id, utc_now
+from pipeline.runs import Verdict, judge_pages
+from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, finish_run, new_run_id, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
 from scraper.urls import comparison_path, normalize_url, page_key

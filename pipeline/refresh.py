@@ -15,8 +15,8 @@ from pipeline.exitcodes import ExitCode
 from pipeline.export import export_all
 from pipeline.load import load_pending
 from pipeline.report import write_report
-from pipeline.runs import Verdict, finish_run, judge, run_report, run_row, write_json_atomic
-from schemas.database import connect
+from pipeline.runs import Verdict, judge, run_report, run_row, write_json_atomic
+from schemas.database import connect, finish_run
 from schemas.settings import Settings
 from scraper.crawl import CrawlFatal, crawl
 

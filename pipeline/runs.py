@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.exitcodes import ExitCode
-from schemas.database import COUNTERS, LOAD_COUNTERS, failed_share, utc_now
+from schemas.database import COUNTERS, LOAD_COUNTERS, failed_share
 
 
 @dataclass
@@ -54,13 +54,6 @@ def judge(
         f"{failed_parses} did not parse"
     )
     return judge_pages(failed, tried, dq_new, failed_fraction, detail)
-
-
-def finish_run(conn: sqlite3.Connection, run_id: str, exit_code: int) -> None:
-    conn.execute(
-        "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?",
-        (utc_now(), int(exit_code), run_id),
-    )
 
 
 def run_row(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:

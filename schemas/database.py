@@ -371,6 +371,14 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def finish_run(conn: sqlite3.Connection, run_id: str, exit_code: int) -> None:
+    """Close a run: its ``finished_at`` and ``exit_code`` (every command's runs end here)."""
+    conn.execute(
+        "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?",
+        (utc_now(), int(exit_code), run_id),
+    )
+
+
 def close_abandoned_runs(conn: sqlite3.Connection, successor: str) -> int:
     """Close every unfinished run but ``successor`` with exit code 2 and a note.
 

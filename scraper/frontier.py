@@ -16,7 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from schemas.database import COUNTERS, OUTCOMES, close_abandoned_runs, new_run_id, utc_now
+from schemas.database import (
+    COUNTERS,
+    OUTCOMES,
+    close_abandoned_runs,
+    finish_run,
+    new_run_id,
+    utc_now,
+)
 from scraper.urls import page_key
 
 LOADABLE = ("new", "changed")
@@ -356,12 +363,10 @@ class CrawlState:
 
     def finish(self, *, complete: bool, exit_code: int | None) -> None:
         """Mark the run complete or not; with ``exit_code`` also finish it."""
+        assert self.run_id is not None, "finish() before open_run()"
         with self.transaction() as conn:
             conn.execute(
                 "UPDATE runs SET complete = ? WHERE run_id = ?", (int(complete), self.run_id)
             )
             if exit_code is not None:
-                conn.execute(
-                    "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?",
-                    (utc_now(), exit_code, self.run_id),
-                )
+                finish_run(conn, self.run_id, exit_code)
