@@ -12,6 +12,10 @@ it has committed; only then does it take another URL. So a crawl killed at any m
 at most one fetched-but-unrecorded page per worker (fetched again by the next run), never a
 recorded page it fetches twice. Pages waiting together are committed together: as soon as
 as many are waiting as requests may be in flight, or after ``delay`` seconds.
+
+The database is written from the loop, so a commit that has to wait for another writer
+stalls the crawl for as long (``busy_timeout``, 30 s at most). Every command that writes
+takes the run lock first, so only a writer from outside the tool can cause that.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Recorder:
         self.delay = delay
         self._waiting: list[tuple[_Rows, asyncio.Future[None]]] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._failure: Exception | None = None
 
     async def record(
         self,
@@ -59,7 +64,7 @@ class Recorder:
         if len(self._waiting) >= self.batch:
             self.flush()
         elif self._timer is None:
-            self._timer = loop.call_later(self.delay, self.flush)
+            self._timer = loop.call_later(self.delay, self._flush_later)
         await done
 
     def _archive(self, item: FrontierItem, fetch: FetchRecord, response: Response) -> None:
@@ -79,24 +84,37 @@ class Recorder:
     def flush(self) -> None:
         """Commit every waiting page in one transaction and wake their workers.
 
-        A failure goes to the workers still waiting; with none left to hear of it (they
-        were cancelled, and this is the crawl's last flush) it is raised here.
+        A failure goes to the workers still waiting. With none left to hear of it (they
+        were cancelled: a fatal stop is unwinding) it is raised here, or, when the timer
+        ran this flush, kept and raised by the next one: the crawl's last flush at the
+        latest. A kept failure also fails the pages that wait after it: the crawl is
+        stopping, and they stay pending for the next run.
         """
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         group, self._waiting = self._waiting, []
-        if not group:
+        failure, self._failure = self._failure, None
+        if failure is None and group:
+            try:
+                self.state.record_many([rows for rows, _ in group])
+            except Exception as exc:
+                failure = exc
+        if failure is None:
+            for _, done in group:
+                if not done.done():
+                    done.set_result(None)
             return
+        waiting = [done for _, done in group if not done.done()]
+        for done in waiting:
+            done.set_exception(failure)
+        if not waiting:
+            raise failure
+
+    def _flush_later(self) -> None:
+        """The timer's flush: a failure nobody waited for is kept for the next flush,
+        not handed to the event loop's exception handler (which would only log it)."""
         try:
-            self.state.record_many([rows for rows, _ in group])
+            self.flush()
         except Exception as exc:
-            waiting = [done for _, done in group if not done.done()]
-            if not waiting:
-                raise
-            for done in waiting:
-                done.set_exception(exc)
-            return
-        for _, done in group:
-            if not done.done():
-                done.set_result(None)
+            self._failure = exc

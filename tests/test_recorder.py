@@ -122,3 +122,45 @@ def test_a_failure_nobody_waits_for_is_raised(tmp_path: Path) -> None:
             recorder.flush()
 
     asyncio.run(scenario())
+
+
+def test_a_timer_flush_failure_nobody_waits_for_is_raised_by_the_last_flush(
+    tmp_path: Path,
+) -> None:
+    state = crawl_state(tmp_path, 1)
+    (item,) = state.pending_after(0)
+    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=0.01)
+    handled: list[dict[str, Any]] = []
+
+    async def scenario() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda _, context: handled.append(context))
+        waiters = [
+            asyncio.create_task(recorder.record(item, FetchRecord("gone", item.url), {}))
+            for _ in range(2)  # the same page twice: the commit fails
+        ]
+        await asyncio.sleep(0)
+        for waiter in waiters:
+            waiter.cancel()  # a fatal stop unwinding
+        await asyncio.sleep(0.05)  # the timer's flush fails with nobody waiting
+        with pytest.raises(sqlite3.IntegrityError):
+            recorder.flush()  # the crawl's last flush
+
+    asyncio.run(scenario())
+    assert not handled, "the failure went to the event loop's exception handler"
+
+
+def test_a_cancelled_workers_page_is_committed_by_the_last_flush(tmp_path: Path) -> None:
+    state = crawl_state(tmp_path, 1)
+    (item,) = state.pending_after(0)
+    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=60)
+
+    async def scenario() -> None:
+        waiter = asyncio.create_task(recorder.record(item, FetchRecord("gone", item.url), {}))
+        await asyncio.sleep(0)
+        waiter.cancel()
+        await asyncio.sleep(0)
+        recorder.flush()
+
+    asyncio.run(scenario())
+    assert committed(tmp_path) == 1
+    assert state.pending_count() == 0
