@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +13,26 @@ import pytest
 
 from schemas.database import connect
 from scraper.archive import WarcArchive
-from scraper.frontier import CrawlState, FetchRecord
+from scraper.frontier import CrawlState, FetchRecord, FrontierItem
 from scraper.recorder import Recorder
 
 BASE = "http://127.0.0.1:8765/"
 
 
-def crawl_state(tmp_path: Path, urls: int) -> CrawlState:
+def recorder_for(
+    tmp_path: Path, urls: int, batch: int, delay: float
+) -> tuple[CrawlState, list[FrontierItem], Recorder]:
+    """A run with ``urls`` pending comparison URLs and a recorder writing to it."""
     state = CrawlState(connect(tmp_path / "careers.db"))
     state.open_run(fresh=True, command="crawl", base_url=BASE)
     state.add((f"{BASE}a-jobs/a-vs-b{i}-differences/", "seed", 0) for i in range(urls))
-    return state
+    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=batch, delay=delay)
+    return state, state.pending_after(0), recorder
+
+
+def gone(recorder: Recorder, item: FrontierItem) -> Coroutine[Any, Any, None]:
+    """Record ``item`` as a 404 (no body to archive)."""
+    return recorder.record(item, FetchRecord("gone", item.url), {"gone": 1})
 
 
 def committed(tmp_path: Path) -> int:
@@ -37,9 +47,7 @@ def committed(tmp_path: Path) -> int:
 def test_a_page_is_acknowledged_once_committed_and_groups_commit_together(
     tmp_path: Path,
 ) -> None:
-    state = crawl_state(tmp_path, 3)
-    items = state.pending_after(0)
-    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=2, delay=60)
+    state, items, recorder = recorder_for(tmp_path, 3, batch=2, delay=60)
     transactions: list[int] = []
     record_many = state.record_many
 
@@ -50,18 +58,14 @@ def test_a_page_is_acknowledged_once_committed_and_groups_commit_together(
     state.record_many = counting  # type: ignore[method-assign]
 
     async def scenario() -> None:
-        first = asyncio.create_task(
-            recorder.record(items[0], FetchRecord("gone", items[0].url), {"gone": 1})
-        )
+        first = asyncio.create_task(gone(recorder, items[0]))
         await asyncio.sleep(0.01)
         assert not first.done(), "one page waits for a second (batch=2, delay 60 s)"
         assert committed(tmp_path) == 0
-        await recorder.record(items[1], FetchRecord("gone", items[1].url), {"gone": 1})
+        await gone(recorder, items[1])
         await first
         assert committed(tmp_path) == 2
-        third = asyncio.create_task(
-            recorder.record(items[2], FetchRecord("gone", items[2].url), {"gone": 1})
-        )
+        third = asyncio.create_task(gone(recorder, items[2]))
         await asyncio.sleep(0.01)
         recorder.flush()  # the crawl's last flush
         await third
@@ -74,26 +78,22 @@ def test_a_page_is_acknowledged_once_committed_and_groups_commit_together(
 
 
 def test_a_lone_page_commits_after_the_delay(tmp_path: Path) -> None:
-    state = crawl_state(tmp_path, 1)
-    (item,) = state.pending_after(0)
-    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=0.02)
+    state, (item,), recorder = recorder_for(tmp_path, 1, batch=8, delay=0.02)
 
-    asyncio.run(recorder.record(item, FetchRecord("gone", item.url), {"gone": 1}))
+    asyncio.run(gone(recorder, item))
     assert committed(tmp_path) == 1
 
 
 def test_a_failed_commit_reaches_every_waiting_worker_and_records_nothing(
     tmp_path: Path,
 ) -> None:
-    state = crawl_state(tmp_path, 2)
-    item = state.pending_after(0)[0]
-    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=2, delay=60)
+    state, (item, _), recorder = recorder_for(tmp_path, 2, batch=2, delay=60)
 
     async def scenario() -> list[BaseException | None]:
         # the same page twice in one run: fetches' UNIQUE (run_id, page_key) fails the commit
         return await asyncio.gather(
-            recorder.record(item, FetchRecord("gone", item.url), {"gone": 1}),
-            recorder.record(item, FetchRecord("gone", item.url), {"gone": 1}),
+            gone(recorder, item),
+            gone(recorder, item),
             return_exceptions=True,
         )
 
@@ -105,15 +105,10 @@ def test_a_failed_commit_reaches_every_waiting_worker_and_records_nothing(
 
 
 def test_a_failure_nobody_waits_for_is_raised(tmp_path: Path) -> None:
-    state = crawl_state(tmp_path, 1)
-    (item,) = state.pending_after(0)
-    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=60)
+    state, (item,), recorder = recorder_for(tmp_path, 1, batch=8, delay=60)
 
     async def scenario() -> None:
-        waiters = [
-            asyncio.create_task(recorder.record(item, FetchRecord("gone", item.url), {}))
-            for _ in range(2)
-        ]
+        waiters = [asyncio.create_task(gone(recorder, item)) for _ in range(2)]
         await asyncio.sleep(0.01)
         for waiter in waiters:
             waiter.cancel()
@@ -127,15 +122,13 @@ def test_a_failure_nobody_waits_for_is_raised(tmp_path: Path) -> None:
 def test_a_timer_flush_failure_nobody_waits_for_is_raised_by_the_last_flush(
     tmp_path: Path,
 ) -> None:
-    state = crawl_state(tmp_path, 1)
-    (item,) = state.pending_after(0)
-    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=0.01)
+    state, (item,), recorder = recorder_for(tmp_path, 1, batch=8, delay=0.01)
     handled: list[dict[str, Any]] = []
 
     async def scenario() -> None:
         asyncio.get_running_loop().set_exception_handler(lambda _, context: handled.append(context))
         waiters = [
-            asyncio.create_task(recorder.record(item, FetchRecord("gone", item.url), {}))
+            asyncio.create_task(gone(recorder, item))
             for _ in range(2)  # the same page twice: the commit fails
         ]
         await asyncio.sleep(0)
@@ -150,12 +143,10 @@ def test_a_timer_flush_failure_nobody_waits_for_is_raised_by_the_last_flush(
 
 
 def test_a_cancelled_workers_page_is_committed_by_the_last_flush(tmp_path: Path) -> None:
-    state = crawl_state(tmp_path, 1)
-    (item,) = state.pending_after(0)
-    recorder = Recorder(state, WarcArchive(tmp_path / "archive"), batch=8, delay=60)
+    state, (item,), recorder = recorder_for(tmp_path, 1, batch=8, delay=60)
 
     async def scenario() -> None:
-        waiter = asyncio.create_task(recorder.record(item, FetchRecord("gone", item.url), {}))
+        waiter = asyncio.create_task(gone(recorder, item))
         await asyncio.sleep(0)
         waiter.cancel()
         await asyncio.sleep(0)
