@@ -3,7 +3,7 @@
 Runs on the crawl's event loop, with no thread. A store thread was tried first, to let
 sqlite and zlib work while the loop fetched; measured, it cost more than it saved: the two
 threads took the GIL from each other after every socket, sqlite and zlib call, and a page
-cost 2.5-3.5 ms of CPU instead of 1.9 (``bench/crawl_bench.py``, 2 in flight). Writing a
+cost 2.5-3.6 ms of CPU instead of 1.9 (``bench/crawl_bench.py``, 2 in flight). Writing a
 typical page's record takes ~0.1 ms (a gzip-encoded body is stored, not deflated again)
 and a commit of a few pages ~0.2 ms, short enough to run between socket reads.
 
