@@ -69,6 +69,11 @@ class FetchRecord:
             raise ValueError(f"unknown outcome {self.outcome!r}")
 
 
+PageResult = tuple[FrontierItem, FetchRecord, dict[str, int], Iterable[str]]
+"""One fetched page as ``record_many`` writes it: the frontier item, its fetch log row,
+the counters it moves and the links found on it."""
+
+
 class CrawlState:
     """The crawl tables of one database, for one run at a time."""
 
@@ -229,20 +234,7 @@ class CrawlState:
             for r in rows
         ]
 
-    def record(
-        self,
-        item: FrontierItem,
-        fetch: FetchRecord,
-        counts: dict[str, int],
-        links: Iterable[str] = (),
-    ) -> None:
-        """Write one page's result and everything that follows from it, atomically."""
-        self.record_many([(item, fetch, counts, links)])
-
-    def record_many(
-        self,
-        pages: Iterable[tuple[FrontierItem, FetchRecord, dict[str, int], Iterable[str]]],
-    ) -> None:
+    def record_many(self, pages: Iterable[PageResult]) -> None:
         """Write several pages' results in one transaction (a group commit): all of them
         or, if the process dies first, none."""
         now = utc_now()

@@ -25,9 +25,7 @@ from collections.abc import Iterable
 
 from scraper.archive import WarcArchive
 from scraper.fetch import Response
-from scraper.frontier import CrawlState, FetchRecord, FrontierItem
-
-_Rows = tuple[FrontierItem, FetchRecord, dict[str, int], Iterable[str]]
+from scraper.frontier import CrawlState, FetchRecord, FrontierItem, PageResult
 
 FLUSH_DELAY = 0.05
 """Seconds the first page of a group waits for others before it is committed alone."""
@@ -41,7 +39,7 @@ class Recorder:
         self.archive = archive
         self.batch = max(1, batch)
         self.delay = delay
-        self._waiting: list[tuple[_Rows, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[PageResult, asyncio.Future[None]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._failure: Exception | None = None
 
