@@ -63,31 +63,29 @@ def crawl_process(base_url: str, tmp_path: Path) -> subprocess.Popen[str]:
     )
 
 
-def recorded(db: Path) -> set[str]:
+def read_only(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` on the crawl's database, read beside the crawl; none before the
+    crawl has created it."""
     if not db.exists():
-        return set()
+        return []
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
     try:
-        return {r[0] for r in conn.execute("SELECT page_key FROM fetches")}
-    except sqlite3.OperationalError:  # not created yet
-        return set()
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # tables not created yet
+        return []
     finally:
         conn.close()
+
+
+def recorded(db: Path) -> set[str]:
+    return {key for (key,) in read_only(db, "SELECT page_key FROM fetches")}
 
 
 def run_completed(db: Path) -> bool:
     """Whether the crawl's run is complete: a process can complete it before its kill
     point, or be killed after its last commit, on its way out."""
-    if not db.exists():
-        return False
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        row = conn.execute("SELECT complete FROM runs ORDER BY rowid DESC LIMIT 1").fetchone()
-        return bool(row and row[0])
-    except sqlite3.OperationalError:  # not created yet
-        return False
-    finally:
-        conn.close()
+    rows = read_only(db, "SELECT complete FROM runs ORDER BY rowid DESC LIMIT 1")
+    return bool(rows and rows[0][0])
 
 
 def served_pages(site: Any, ua: str) -> dict[str, int]:

@@ -80,7 +80,7 @@ def test_a_page_is_acknowledged_once_committed_and_groups_commit_together(
 def test_a_lone_page_commits_after_the_delay(tmp_path: Path) -> None:
     state, (item,), recorder = recorder_for(tmp_path, 1, batch=8, delay=0.02)
 
-    asyncio.run(gone(recorder, item))
+    asyncio.run(asyncio.wait_for(gone(recorder, item), timeout=5))
     assert committed(tmp_path) == 1
 
 
