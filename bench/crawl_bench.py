@@ -18,34 +18,9 @@ URLs (each URL still a distinct comparison with its own sitemap entry).
   the crawl costs before the archive and the database;
 - memory: the crawler's peak RSS in a child process for 2,000 and 20,000 pages.
 
-Measured (2026-11-25 22:36 UTC, 2 cores; run-to-run spread of every column is +-15% as
-the shared machine's load moves, so compare rows of one run only; ``--rounds 3`` keeps the
-best of three of each)::
-
-    $ .venv/bin/python bench/crawl_bench.py --rounds 3
-    crawl bench: 2000 pages (+ the seed page), live size, no delay; 2 cores, Python 3.11.7, load 0.8
-    in flight  floor p/s  crawler p/s  ratio  fetch only p/s  ratio
-            2        934          433    46%             643    69%
-            8        775          488    63%             694    89%
-           16        542          536    99%             712   131%
-    scrapy at 16 in flight: 408 pages/s
-    peak RSS of the crawling process (16 in flight):
-        2001 pages: peak   63.2 MB (after imports 46.9 MB, at the end 63.2 MB), 523 pages/s
-       20001 pages: peak   63.8 MB (after imports 46.9 MB, at the end 63.6 MB), 570 pages/s
-      growth 2000 -> 20000 pages: +0.6 MB
-
-Where the crawler's time goes: floor, fetch layer and crawler each run on one core (the
-event loop; the server needs ~0.2 ms of CPU per page on the other). Per page, the floor
-spends ~1.0 ms of CPU, the fetch layer ~1.3 ms (it also hashes the raw and the decoded
-body, 0.14 ms, checks for a block page, and goes through tenacity, the host gate and its
-own timeout), and the crawler ~1.9 ms: recording a page on the loop (its WARC record
-~0.1 ms, its share of a group commit ~0.1-0.2 ms) plus the frontier, discovery and
-bookkeeping. At 2 in flight every one of those microseconds shows, because the floor
-itself is bound by its one core; at 16 in flight the floor's single httpx pool slows it
-down more than all of that costs the crawler. Until 2026-11-25 the archive and the
-database had a thread of their own; the two threads took the GIL from each other after
-every socket, sqlite and zlib call, and a page cost 2.5-3.6 ms of CPU (38-52% at 2 in
-flight).
+Run-to-run spread is +-15% on a shared 2-core machine, so compare rows of one run only
+(``--rounds 3`` keeps the best of three of each). The figures, the targets and where the
+crawler's time goes are in the README, under Benchmarks: one place to keep up to date.
 """
 
 from __future__ import annotations
