@@ -233,8 +233,31 @@ class Inflater:
             yield self._check(out)
 
 
-class Fetcher:
-    """httpx ``AsyncClient``s with explicit limits, going through the host gates.
+class Exchange(Protocol):
+    """Does one HTTP exchange (no redirects followed, no politeness: ``Fetcher`` does
+    those) and returns the final response with its body streamed, checked and hashed."""
+
+    async def exchange(
+        self,
+        url: str,
+        headers: dict[str, str] | None,
+        sent: Callable[[], None] | None,
+        check: Callable[[], BodyCheck] | None,
+    ) -> Response: ...
+
+    async def aclose(self) -> None: ...
+
+
+def request_headers(user_agent: str) -> dict[str, str]:
+    return {
+        "User-Agent": user_agent,
+        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+        "Accept-Encoding": "gzip, deflate",
+    }
+
+
+class HttpxExchange:
+    """httpx ``AsyncClient``s with explicit limits, on this process's event loop.
 
     The connections are split over small clients of ``POOL_SHARD`` each rather than one
     big pool: httpcore walks its whole pool (quadratically, with a socket check per idle
@@ -246,28 +269,13 @@ class Fetcher:
 
     POOL_SHARD = 2
 
-    def __init__(
-        self,
-        limits: LimitSettings,
-        politeness: Politeness,
-        user_agent: str,
-        allowed_hosts: Iterable[str],
-        may_fetch: Callable[[str], bool] | None = None,
-    ) -> None:
+    def __init__(self, limits: LimitSettings, user_agent: str, connections: int) -> None:
         self.limits = limits
-        self.politeness = politeness
-        self.allowed_hosts = {h.lower() for h in allowed_hosts}
-        self.may_fetch = may_fetch
-        self.user_agent = user_agent
-        self._headers = {
-            "User-Agent": user_agent,
-            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-            "Accept-Encoding": "gzip, deflate",
-        }
+        self._headers = request_headers(user_agent)
         self._timeout = httpx.Timeout(
             limits.timeout, connect=min(10.0, limits.timeout), pool=limits.timeout
         )
-        connections = politeness.max_in_flight * max(1, len(self.allowed_hosts))
+        connections = max(1, connections)
         sizes = [
             min(self.POOL_SHARD, connections - start)
             for start in range(0, connections, self.POOL_SHARD)
@@ -291,66 +299,19 @@ class Fetcher:
             trust_env=False,
         )
 
-    async def __aenter__(self) -> Fetcher:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
     async def aclose(self) -> None:
         for client in self._clients:
             await client.aclose()
 
-    def host_allowed(self, url: str) -> bool:
-        return host_of(url) in self.allowed_hosts
-
-    async def get(
-        self,
-        url: str,
-        headers: dict[str, str] | None = None,
-        check: Callable[[], BodyCheck] | None = None,
-    ) -> Response:
-        """One attempt at ``url``, redirects included. Raises ``FetchError`` subclasses.
-        ``check`` makes the ``BodyCheck`` a 200's body is shown to."""
-        started = time.monotonic()
-        redirects = 0
-        current = url
-        last_status: int | None = None
-        while True:
-            refusal: FetchError | None = None
-            host = host_of(current)
-            if host not in self.allowed_hosts:
-                refusal = RedirectRefused(f"redirect to a host that is not allowed: {current}")
-            elif redirects and self.may_fetch is not None and not self.may_fetch(current):
-                refusal = RobotsDisallowed(f"redirect to {current}, which robots.txt disallows")
-            if refusal is not None:
-                refusal.status = last_status
-                raise refusal
-            gate = self.politeness.gate(host)
-            async with gate.slot() as sent:
-                response = await self._one(current, headers, started, sent, check)
-            location = response.header("location")
-            if response.status not in REDIRECT_STATUSES or not location:
-                response.redirects = redirects
-                return response
-            last_status = response.status
-            redirects += 1
-            if redirects > self.limits.max_redirects:
-                too_many = RedirectRefused(
-                    f"more than {self.limits.max_redirects} redirects from {url}"
-                )
-                too_many.status = last_status
-                raise too_many
-            current = urljoin(current, location)
-
-    async def _one(
+    async def exchange(
         self,
         url: str,
         headers: dict[str, str] | None,
-        started: float,
         sent: Callable[[], None] | None,
         check: Callable[[], BodyCheck] | None,
     ) -> Response:
+        """GET ``url`` once. ``sent`` is called once the request is on the wire;
+        ``check`` makes the ``BodyCheck`` a 200's body is shown to."""
         extensions: dict[str, Any] = {"timeout": self._timeout.as_dict()}
         if sent is not None:
             notify = sent
@@ -366,7 +327,7 @@ class Fetcher:
                 request = self._request(client, url, headers, extensions)
                 stream = await client.send(request, stream=True)
                 try:
-                    return await self._read(url, stream, started, check)
+                    return await self._read(url, stream, check)
                 finally:
                     await stream.aclose()
         except TimeoutError as exc:
@@ -398,11 +359,7 @@ class Fetcher:
         return request
 
     async def _read(
-        self,
-        url: str,
-        stream: httpx.Response,
-        started: float,
-        check: Callable[[], BodyCheck] | None,
+        self, url: str, stream: httpx.Response, check: Callable[[], BodyCheck] | None
     ) -> Response:
         response = Response(
             url=url,
@@ -413,17 +370,12 @@ class Fetcher:
         )
         if response.status != 200:
             await self._drain(stream)
-            return self._finish(response, started)
+            return response
         try:
             await self._read_body(stream, response, check() if check else None)
         except FetchError as exc:
             exc.status = response.status
             raise
-        return self._finish(response, started)
-
-    @staticmethod
-    def _finish(response: Response, started: float) -> Response:
-        response.elapsed_ms = int((time.monotonic() - started) * 1000)
         return response
 
     async def _drain(self, stream: httpx.Response) -> None:
@@ -492,6 +444,84 @@ class Fetcher:
         response.raw_sha256 = raw_digest.hexdigest()
         response.looks_right = check.ok() if check is not None else None
         response.sha256 = digest.hexdigest()
+
+
+class Fetcher:
+    """GETs through the host gates: redirects followed one hop at a time (each hop only
+    to an allowed host, robots.txt asked, the gate passed again), the HTTP exchange
+    itself left to an ``Exchange``: ``HttpxExchange`` on this event loop by default,
+    ``scraper.fetch_processes.ProcessExchange`` to spread it over processes."""
+
+    def __init__(
+        self,
+        limits: LimitSettings,
+        politeness: Politeness,
+        user_agent: str,
+        allowed_hosts: Iterable[str],
+        may_fetch: Callable[[str], bool] | None = None,
+        exchange: Exchange | None = None,
+    ) -> None:
+        self.limits = limits
+        self.politeness = politeness
+        self.allowed_hosts = {h.lower() for h in allowed_hosts}
+        self.may_fetch = may_fetch
+        self.exchange = exchange or HttpxExchange(limits, user_agent, self.connections())
+
+    def connections(self) -> int:
+        """Requests the gates may let through at once, over all allowed hosts."""
+        return self.politeness.max_in_flight * max(1, len(self.allowed_hosts))
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.exchange.aclose()
+
+    def host_allowed(self, url: str) -> bool:
+        return host_of(url) in self.allowed_hosts
+
+    async def get(
+        self,
+        url: str,
+        headers: dict[str, str] | None = None,
+        check: Callable[[], BodyCheck] | None = None,
+    ) -> Response:
+        """One attempt at ``url``, redirects included. Raises ``FetchError`` subclasses.
+        ``check`` makes the ``BodyCheck`` a 200's body is shown to."""
+        started = time.monotonic()
+        redirects = 0
+        current = url
+        last_status: int | None = None
+        while True:
+            refusal: FetchError | None = None
+            host = host_of(current)
+            if host not in self.allowed_hosts:
+                refusal = RedirectRefused(f"redirect to a host that is not allowed: {current}")
+            elif redirects and self.may_fetch is not None and not self.may_fetch(current):
+                refusal = RobotsDisallowed(f"redirect to {current}, which robots.txt disallows")
+            if refusal is not None:
+                refusal.status = last_status
+                raise refusal
+            gate = self.politeness.gate(host)
+            async with gate.slot() as sent:
+                response = await self.exchange.exchange(current, headers, sent, check)
+            location = response.header("location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                response.redirects = redirects
+                response.elapsed_ms = int((time.monotonic() - started) * 1000)
+                return response
+            last_status = response.status
+            redirects += 1
+            if redirects > self.limits.max_redirects:
+                too_many = RedirectRefused(
+                    f"more than {self.limits.max_redirects} redirects from {url}"
+                )
+                too_many.status = last_status
+                raise too_many
+            current = urljoin(current, location)
 
 
 @dataclass
