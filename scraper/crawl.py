@@ -49,7 +49,23 @@ from scraper.sitemaps import comparison_urls
 from scraper.urls import comparison_slugs, host_of, normalize_url, role_path
 
 BATCH = 256
-WORKERS_PER_SLOT = 2
+MIN_GROUP = 8
+
+
+def group_size(slots: int) -> int:
+    """Pages committed together: as many as may be in flight, and at least ``MIN_GROUP``
+    (a commit of 2 pages costs 0.11 ms a page, of 8 pages 0.07)."""
+    return max(slots, MIN_GROUP)
+
+
+def workers_for(slots: int) -> int:
+    """Workers of a crawl with ``slots`` requests allowed in flight: enough to fill a
+    group commit while every place is still in use. This is also how many pages a crawl
+    killed at any moment can have fetched without recording them (the next run fetches
+    them again). The host gates, not the worker count, bound what is in flight."""
+    return slots + group_size(slots)
+
+
 _MARKER_TAIL = 32
 
 
@@ -237,7 +253,7 @@ class Crawler:
                 self.log.info("starting crawl run %s of %s", run_id, self.base_url)
             fatal: CrawlFatal | None = None
             archive = WarcArchive(s.output.archive_dir, prefix=run_id)
-            self.recorder = Recorder(self.state, archive, batch=self._slots())
+            self.recorder = Recorder(self.state, archive, batch=group_size(self._slots()))
             try:
                 fatal = await self._crawl()
             finally:
@@ -393,10 +409,7 @@ class Crawler:
         return self.settings.politeness.max_in_flight * max(1, len(self.allowed_hosts))
 
     async def _fetch_all(self, progress: _Progress) -> None:
-        # Twice as many workers as requests allowed in flight: while one worker waits for
-        # its page to be recorded, another holds the freed place. The host gates, not the
-        # worker count, bound what is in flight.
-        workers = WORKERS_PER_SLOT * self._slots()
+        workers = workers_for(self._slots())
         queue: asyncio.Queue[FrontierItem | None] = asyncio.Queue(maxsize=workers * 2)
         counters = self.state.counters
         progress.update(counters)

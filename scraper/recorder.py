@@ -11,7 +11,7 @@ A worker hands its page to ``Recorder.record`` and waits until the transaction t
 it has committed; only then does it take another URL. So a crawl killed at any moment has
 at most one fetched-but-unrecorded page per worker (fetched again by the next run), never a
 recorded page it fetches twice. Pages waiting together are committed together: as soon as
-as many are waiting as requests may be in flight, or after ``delay`` seconds.
+``batch`` are waiting (``scraper.crawl.group_size``), or after ``delay`` seconds.
 
 The database is written from the loop, so a commit that has to wait for another writer
 stalls the crawl for as long (``busy_timeout``, 30 s at most). Every command that writes

@@ -30,11 +30,11 @@ from typing import Any
 from demosite.testing import demo_site_factory  # noqa: F401  (fixture)
 from schemas.database import connect
 from scraper.archive import read_body
-from scraper.crawl import WORKERS_PER_SLOT
+from scraper.crawl import workers_for
 from scraper.urls import comparison_slugs, page_key
 
 IN_FLIGHT = 4
-WORKERS = WORKERS_PER_SLOT * IN_FLIGHT  # pages a killed crawl can have fetched, unrecorded
+WORKERS = workers_for(IN_FLIGHT)  # pages a killed crawl can have fetched, unrecorded
 USER_AGENT_ENV = {"CAREERS_POLITENESS__CONTACT": "resume-test@example.org"}
 
 
