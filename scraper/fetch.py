@@ -248,8 +248,8 @@ class HttpxExchange:
     Requests go straight to ``httpx.AsyncHTTPTransport`` (httpx's public transport API),
     not through an ``AsyncClient``: the client's layers (auth flow, redirects, event
     hooks, and a cookie jar that parses every response's headers into an
-    ``email.message.Message``) do nothing this crawler wants and cost ~15% of an
-    exchange's CPU. The crawler sends no cookies: it is stateless, as a polite bot should
+    ``email.message.Message``) do nothing this crawler wants and cost 7-15% of the
+    fetch layer's CPU. The crawler sends no cookies: it is stateless, as a polite bot should
     be. Redirects are followed by ``Fetcher``, one gated hop at a time.
 
     The connections are split over small transports of ``POOL_SHARD`` each rather than
