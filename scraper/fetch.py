@@ -71,6 +71,11 @@ class RobotsDisallowed(FetchError):
     """A redirect led to a URL that robots.txt disallows; it was not requested."""
 
 
+class BadRequest(FetchError):
+    """A request that cannot be put on the wire (an invalid URL or header value); not
+    retried, since it would fail the same way again."""
+
+
 class RetryableStatus(FetchError):
     """408, 429 or 5xx. ``retry_after`` is the server's wish in seconds, if it said one."""
 
@@ -248,9 +253,11 @@ class HttpxExchange:
     Requests go straight to ``httpx.AsyncHTTPTransport`` (httpx's public transport API),
     not through an ``AsyncClient``: the client's layers (auth flow, redirects, event
     hooks, and a cookie jar that parses every response's headers into an
-    ``email.message.Message``) do nothing this crawler wants and cost 7-15% of the
-    fetch layer's CPU. The crawler sends no cookies: it is stateless, as a polite bot should
-    be. Redirects are followed by ``Fetcher``, one gated hop at a time.
+    ``email.message.Message``) do nothing this crawler wants; without them the fetch
+    layer's CPU per live-size page measured 1.23-1.52 ms against 1.51-1.55 (best of 3,
+    three alternating runs each). Since then (2026-11-26) the crawler keeps no cookie jar
+    and sends no cookies: it is stateless, as a polite bot should be, and nothing it
+    crawls needs one. Redirects are followed by ``Fetcher``, one gated hop at a time.
 
     The connections are split over small transports of ``POOL_SHARD`` each rather than
     one big pool: httpcore walks its whole pool (quadratically, with a socket check per
@@ -312,27 +319,46 @@ class HttpxExchange:
                     notify()
 
             extensions["trace"] = trace
-        request = httpx.Request(
-            "GET",
-            url,
-            headers={**self._headers, **headers} if headers else self._headers,
-            extensions=extensions,
-        )
+        request = self._request(url, headers, extensions)
         transport = await self._leases.get()
         try:
             async with asyncio.timeout(self.limits.timeout):
                 stream = await transport.handle_async_request(request)
                 stream.request = request
+                response = None
                 try:
-                    return await self._read(url, stream, check)
+                    response = await self._read(url, stream, check)
                 finally:
-                    await stream.aclose()
+                    try:
+                        await stream.aclose()
+                    except BaseException:
+                        if response is not None:
+                            response.close()
+                        raise
+                return response
         except TimeoutError as exc:
             raise TransientError(f"timed out after {self.limits.timeout:g}s: {url}") from exc
         except httpx.TransportError as exc:
             raise TransientError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
         finally:
             self._leases.put_nowait(transport)
+
+    def _request(
+        self, url: str, headers: dict[str, str] | None, extensions: dict[str, Any]
+    ) -> httpx.Request:
+        """The GET for ``url``. Extra header values (validators echoed back from an
+        earlier response, which came in as latin-1) go out as the same bytes: httpx
+        would encode a ``str`` as ASCII and fail on an ETag such as ``"caf\xe9"``."""
+        try:
+            if not headers:
+                return httpx.Request("GET", url, headers=self._headers, extensions=extensions)
+            raw = [
+                (name.encode("ascii"), value.encode("latin-1"))
+                for name, value in {**self._headers, **headers}.items()
+            ]
+            return httpx.Request("GET", url, headers=raw, extensions=extensions)
+        except (httpx.InvalidURL, UnicodeError) as exc:
+            raise BadRequest(f"cannot request {url}: {exc}") from exc
 
     async def _read(
         self, url: str, stream: httpx.Response, check: Callable[[], BodyCheck] | None
