@@ -127,7 +127,7 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
     through the same ``Fetcher``, host gate and block-page check, with no frontier, no
     archive and no database - what the crawl costs before it records anything."""
     from schemas.settings import Settings
-    from scraper.crawl import ComparisonMarkers, workers_for
+    from scraper.crawl import ComparisonMarkers
     from scraper.fetch import Fetcher, fetch_with_retries
     from scraper.politeness import Politeness
     from scraper.urls import host_of
@@ -149,7 +149,7 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
 
     try:
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(workers_for(concurrency))))
+        await asyncio.gather(*(worker() for _ in range(2 * concurrency)))
         return len(urls) / (time.perf_counter() - started)
     finally:
         await fetcher.aclose()

@@ -81,6 +81,34 @@ def test_warcio_check_passes_on_written_files(tmp_path: Path) -> None:
     assert checked.stdout.count("digest pass") == 4
 
 
+def test_warcio_check_passes_on_a_big_spooled_body_and_a_latin1_header(tmp_path: Path) -> None:
+    """A body over the spool size is read from a file, from where its stream stands; a
+    header value with a latin-1 byte (as httpx decodes it) is written without error."""
+    import subprocess
+    import sys
+    import tempfile
+
+    body = os.urandom(3_000_000)
+    with (
+        tempfile.SpooledTemporaryFile(max_size=1024) as spool,
+        WarcArchive(tmp_path, prefix="run") as archive,
+    ):
+        spool.write(b"not part of the body")
+        start = spool.tell()
+        spool.write(body)
+        spool.seek(start)
+        headers = [("Content-Type", "application/octet-stream"), ("ETag", 'W/"caf\xe9"')]
+        ref = archive.write_response(
+            "http://h/big", 200, headers, spool, len(body), hashlib.sha256(body).hexdigest()
+        )
+    warcio = Path(sys.executable).parent / "warcio"
+    checked = subprocess.run(
+        [str(warcio), "check", "-v", str(tmp_path / ref.warc_file)], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert read_body(tmp_path, ref.warc_file, ref.warc_offset) == body
+
+
 def test_spooled_file_bodies_and_new_file_per_writer(tmp_path: Path) -> None:
     import tempfile
 
