@@ -13,7 +13,7 @@ import pytest
 
 from demosite.testing import free_port
 from schemas.settings import LimitSettings
-from scraper.fetch import BadRequest, HttpxExchange, TransientError
+from scraper.fetch import BadRequest, HttpxExchange, Response, TransientError
 
 ETAG = b'W/"caf\xe9"'  # one non-ASCII byte, as some servers send
 
@@ -71,23 +71,32 @@ class RecordingServer:
             server.close()
 
 
-def exchange(connections: int = 1) -> HttpxExchange:
-    return HttpxExchange(LimitSettings(timeout=0.5), "careers-test (ops@example.org)", connections)
+@asynccontextmanager
+async def exchange_with(server: RecordingServer) -> AsyncIterator[tuple[str, HttpxExchange]]:
+    """The server running, and an exchange with one connection place to talk to it."""
+    async with server.running() as base:
+        http = HttpxExchange(LimitSettings(timeout=0.5), "careers-test (ops@example.org)", 1)
+        try:
+            yield base, http
+        finally:
+            await http.aclose()
+
+
+async def get(http: HttpxExchange, url: str, headers: dict[str, str] | None = None) -> Response:
+    response = await asyncio.wait_for(http.exchange(url, headers, None, None), 5)
+    response.close()
+    return response
 
 
 def test_requests_name_the_host_agent_and_encodings_and_send_no_cookies() -> None:
-    async def scenario() -> RecordingServer:
-        server = RecordingServer()
-        async with server.running() as base:
-            http = exchange()
-            try:
-                (await http.exchange(base + "/cookie", None, None, None)).close()
-                (await http.exchange(base + "/next", None, None, None)).close()
-            finally:
-                await http.aclose()
-        return server
+    server = RecordingServer()
 
-    server = asyncio.run(scenario())
+    async def scenario() -> None:
+        async with exchange_with(server) as (base, http):
+            await get(http, base + "/cookie")
+            await get(http, base + "/next")
+
+    asyncio.run(scenario())
     first, second = server.requests
     assert first[b"host"] == f"127.0.0.1:{server.port}".encode()
     assert first[b"user-agent"] == b"careers-test (ops@example.org)"
@@ -96,35 +105,25 @@ def test_requests_name_the_host_agent_and_encodings_and_send_no_cookies() -> Non
 
 
 def test_a_non_ascii_etag_is_echoed_back_as_the_bytes_it_came_as() -> None:
-    async def scenario() -> RecordingServer:
-        server = RecordingServer()
-        async with server.running() as base:
-            http = exchange()
-            try:
-                response = await http.exchange(base + "/etag", None, None, None)
-                etag = response.header("etag")
-                response.close()
-                assert etag is not None
-                conditional = {"If-None-Match": etag}
-                (await http.exchange(base + "/etag", conditional, None, None)).close()
-            finally:
-                await http.aclose()
-        return server
+    server = RecordingServer()
 
-    server = asyncio.run(scenario())
+    async def scenario() -> None:
+        async with exchange_with(server) as (base, http):
+            etag = (await get(http, base + "/etag")).header("etag")
+            assert etag is not None
+            await get(http, base + "/etag", {"If-None-Match": etag})
+
+    asyncio.run(scenario())
     assert server.requests[1][b"if-none-match"] == ETAG
 
 
 def test_an_unsendable_request_is_a_bad_request_not_a_crash() -> None:
     async def scenario() -> None:
-        http = exchange()
-        try:
+        async with exchange_with(RecordingServer()) as (base, http):
             with pytest.raises(BadRequest):
-                await http.exchange("http://127.0.0.1:1/\x00", None, None, None)
+                await get(http, base + "/\x00")
             with pytest.raises(BadRequest):
-                await http.exchange("http://127.0.0.1:1/", {"If-None-Match": "\u20ac"}, None, None)
-        finally:
-            await http.aclose()
+                await get(http, base + "/", {"If-None-Match": "\u20ac"})
 
     asyncio.run(scenario())
 
@@ -134,21 +133,10 @@ def test_failures_are_transient_and_free_their_connection_place() -> None:
     the place back."""
 
     async def scenario() -> None:
-        server = RecordingServer()
-        async with server.running() as base:
-            http = exchange(connections=1)
-            try:
-                for path in ("/slow", "/drop"):
-                    with pytest.raises(TransientError):
-                        await http.exchange(base + path, None, None, None)
-                    ok = await asyncio.wait_for(http.exchange(base + "/ok", None, None, None), 5)
-                    assert ok.status == 200
-                    ok.close()
+        async with exchange_with(RecordingServer()) as (base, http):
+            for url in (base + "/slow", base + "/drop", f"http://127.0.0.1:{free_port()}/"):
                 with pytest.raises(TransientError):
-                    await http.exchange(f"http://127.0.0.1:{free_port()}/", None, None, None)
-                ok = await asyncio.wait_for(http.exchange(base + "/ok", None, None, None), 5)
-                ok.close()
-            finally:
-                await http.aclose()
+                    await get(http, url)
+                assert (await get(http, base + "/ok")).status == 200
 
     asyncio.run(scenario())
