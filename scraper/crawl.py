@@ -406,7 +406,7 @@ class Crawler:
 
     def _slots(self) -> int:
         """Requests that may be in flight at once, over all allowed hosts."""
-        return self.settings.politeness.max_in_flight * max(1, len(self.allowed_hosts))
+        return self.politeness.places(len(self.allowed_hosts))
 
     async def _fetch_all(self, progress: _Progress) -> None:
         workers = workers_for(self._slots())

@@ -465,11 +465,8 @@ class Fetcher:
         self.politeness = politeness
         self.allowed_hosts = {h.lower() for h in allowed_hosts}
         self.may_fetch = may_fetch
-        self.exchange = HttpxExchange(limits, user_agent, self.connections())
-
-    def connections(self) -> int:
-        """Requests the gates may let through at once, over all allowed hosts."""
-        return self.politeness.max_in_flight * max(1, len(self.allowed_hosts))
+        connections = politeness.places(len(self.allowed_hosts))
+        self.exchange = HttpxExchange(limits, user_agent, connections)
 
     async def __aenter__(self) -> Fetcher:
         return self

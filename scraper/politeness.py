@@ -137,6 +137,11 @@ class Politeness:
         self.breaker_threshold = breaker_threshold
         self._gates: dict[str, HostGate] = {}
 
+    def places(self, hosts: int) -> int:
+        """Requests the gates may let through at once over ``hosts`` hosts: what a
+        connection pool, and a crawl's workers, must be sized for."""
+        return self.max_in_flight * max(1, hosts)
+
     def gate(self, host: str) -> HostGate:
         gate = self._gates.get(host)
         if gate is None:
