@@ -37,6 +37,10 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -155,18 +159,24 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
         await fetcher.aclose()
 
 
-def crawl_once(base_url: str, concurrency: int, workdir: Path) -> tuple[float, dict[str, int]]:
+def crawl_settings(base_url: str, concurrency: int, workdir: Path) -> Settings:
+    """A crawl of the bench site with no delay, its database and archive in ``workdir``."""
     from schemas.settings import Settings
-    from scraper.crawl import crawl
 
-    shutil.rmtree(workdir, ignore_errors=True)
-    settings = Settings.model_validate(
+    return Settings.model_validate(
         {
             "site": {"base_url": base_url},
             "politeness": {"rate": 0, "max_in_flight": concurrency},
             "output": {"db": workdir / "careers.db", "archive_dir": workdir / "archive"},
         }
     )
+
+
+def crawl_once(base_url: str, concurrency: int, workdir: Path) -> tuple[float, dict[str, int]]:
+    from scraper.crawl import crawl
+
+    shutil.rmtree(workdir, ignore_errors=True)
+    settings = crawl_settings(base_url, concurrency, workdir)
     started = time.perf_counter()
     report = crawl(settings, progress=False)
     elapsed = time.perf_counter() - started
@@ -269,20 +279,10 @@ def _status_kb(field: str) -> int:
 
 def crawl_child(base_url: str, concurrency: int, workdir: str) -> None:
     """``--crawl-child``: crawl once, print peak RSS (KB) and counters as JSON."""
-    from schemas.settings import Settings
     from scraper.crawl import crawl
 
     imported = _status_kb("VmRSS")
-    settings = Settings.model_validate(
-        {
-            "site": {"base_url": base_url},
-            "politeness": {"rate": 0, "max_in_flight": concurrency},
-            "output": {
-                "db": Path(workdir) / "careers.db",
-                "archive_dir": Path(workdir) / "archive",
-            },
-        }
-    )
+    settings = crawl_settings(base_url, concurrency, Path(workdir))
     started = time.perf_counter()
     report = crawl(settings, progress=False)
     print(

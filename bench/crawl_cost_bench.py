@@ -127,21 +127,16 @@ def instrumented_crawl(
     base_url: str, concurrency: int
 ) -> tuple[float, float, int, dict[str, float]]:
     """One crawl on a fresh database and archive: (CPU s, wall s, pages, {item: CPU s})."""
+    from crawl_bench import crawl_settings
+
     import scraper.fetch
-    from schemas.settings import Settings
     from scraper.crawl import ComparisonMarkers, Crawler, crawl
     from scraper.frontier import CrawlState
     from scraper.recorder import Recorder
 
     clock = _Clock()
     workdir = Path(tempfile.mkdtemp(prefix="crawl-cost-"))
-    settings = Settings.model_validate(
-        {
-            "site": {"base_url": base_url},
-            "politeness": {"rate": 0, "max_in_flight": concurrency},
-            "output": {"db": workdir / "careers.db", "archive_dir": workdir / "archive"},
-        }
-    )
+    settings = crawl_settings(base_url, concurrency, workdir)
     discover = Crawler._discover
 
     async def timed_discover(self: Crawler) -> None:
