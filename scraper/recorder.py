@@ -4,7 +4,7 @@ Runs on the crawl's event loop, with no thread. A store thread was tried first, 
 sqlite and zlib work while the loop fetched; measured, it cost more than it saved: the two
 threads took the GIL from each other after every socket, sqlite and zlib call, and a page
 cost 2.5-3.6 ms of CPU instead of 1.9 (``bench/crawl_bench.py``, 2 in flight). Inside a
-crawl, a live-size page's WARC record takes 0.14-0.21 ms (a gzip-encoded body is stored,
+crawl, a live-size page's WARC record takes 0.18-0.19 ms (a gzip-encoded body is stored,
 not deflated again) and its share of a group commit 0.09-0.10 ms
 (``bench/crawl_cost_bench.py``): short enough to run between socket reads.
 
