@@ -21,6 +21,7 @@ WarningKind = Literal[
     "missing_section",  # one of the four tables is absent; its fields are null
     "conflict",  # a field shown in two tables with different values
     "missing_row",  # a known table without one of its rows
+    "unaligned_row",  # a row whose values cannot be tied to the roles; its fields are null
     "intro",  # a fact the intro should carry could not be read
 ]
 

@@ -1,52 +1,49 @@
 """One comparison page's HTML -> a validated ``ComparisonRecord``. Pure: no network, no files.
 
-The document is parsed once and read as one pass over its headings, paragraphs and tables
-in document order: a table belongs to the section of the nearest heading before it, a
-"What does a … do?" heading owns the paragraph after it, and paragraphs that state intro
-facts are kept for when the role titles (from the tables' header rows) are known.
+The page is parsed once. ``scraper.grid`` reads the comparison grid, in whatever markup,
+into ``(section, label, side, value text)`` readings; this module names the two roles
+(URL slugs, h1, ``<title>``), converts each reading by its row's type, reads the intro
+sentences and the "What does a … do?" descriptions, and accepts the page only when every
+figure is tied to one of the page's two roles and one known row label. Anything less is a
+``ParseError``: a refused page is fine, a wrong value is not.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser
 
 from schemas.records import ComparisonRecord, Side
+from scraper.grid import LABELS, Grid, Reading, RoleNames, read_grid
 from scraper.intro import Roles, description_role, mentions_facts, read_intro
-from scraper.tables import ROWS, SECTIONS, Row, row_key, section_of
+from scraper.tables import ROWS, SECTIONS, row_key
 from scraper.urls import comparison_slugs, slugify
 from scraper.values import clean
 
-PARSER_VERSION = "1.0"
+PARSER_VERSION = "2.0"
 """Bumped whenever the same HTML could parse to a different record."""
 
-_BLOCKS = "h1,h2,h3,h4,h5,h6,p,table"
+MIN_LABELS = 6
+"""Fewer known row labels tied to values than this, and the page is not trusted."""
+MAX_FAILED_SHARE = 0.25
+"""More than this share of the labels read failing their type on one side, and the page
+is not trusted: the labels are probably tied to the wrong cells."""
+
+_TEXT_BLOCKS = "h1,h2,h3,h4,h5,h6,[role=heading],p"
 _SCRIPT_KEEP = 2048
 """Script bodies up to this many characters are parsed as they are: not worth a copy."""
-
-
-def _tag_ids() -> dict[str, int]:
-    """Lexbor's numeric ids of the tags the parser looks for: comparing ``node.tag_id`` costs
-    a third of ``node.tag``, and a page has a few hundred nodes to compare."""
-    probe = LexborHTMLParser(
-        "<h1></h1><p></p><table><thead><tr><th></th></tr></thead>"
-        "<tbody><tr><td></td></tr></tbody><tfoot></tfoot></table>"
-    )
-    return {str(node.tag): node.tag_id for node in probe.css("*")}
-
-
-_IDS = _tag_ids()
-_P, _TABLE, _H1, _TR = _IDS["p"], _IDS["table"], _IDS["h1"], _IDS["tr"]
-_CELLS = frozenset({_IDS["td"], _IDS["th"]})
-_ROW_GROUPS = frozenset({_IDS["thead"], _IDS["tbody"], _IDS["tfoot"]})
+_VS = re.compile(r"\s+vs\.?\s+", re.IGNORECASE)
+_TITLE_TAIL = re.compile(r"\s*(?::|\s-\s|\s\|\s).*$")
 
 
 class ParseError(Exception):
     """A page that cannot give a trustworthy record. ``kind`` is one of ``truncated`` (the
-    markup does not end with ``</html>``), ``no_tables`` (a comparison page without any of
-    its four tables), ``not_a_comparison`` (a block page or any other kind of page)."""
+    markup does not end with ``</html>``), ``not_a_comparison`` (a block page or any other
+    kind of page), ``no_tables`` (a comparison page without any comparison grid),
+    ``markup_changed`` (a grid the parser cannot read with certainty: a redesign)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(f"{kind}: {message}")
@@ -59,12 +56,14 @@ def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
     if not html[-256:].rstrip().lower().endswith("</html>"):
         raise ParseError("truncated", "the document does not end with </html>")
     tree = LexborHTMLParser(_without_script_bodies(html))
-    reader = _PageReader()
-    for node in tree.css(_BLOCKS):
-        reader.feed(node)
-    if reader.roles is None:
-        raise _not_found(tree, reader)
-    return reader.record(_page_url(tree, url))
+    text = _PageText(tree)
+    url, slugs = _page_url(tree, url)
+    names = _role_names(slugs, text.h1, text.title)
+    if names is None:
+        raise ParseError("not_a_comparison", f"not a comparison page ({text.names()[:120]!r})")
+    grid = read_grid(tree, names)
+    _check(grid, tree, names, text)
+    return _Record(grid, text).build(url, slugs)
 
 
 def _without_script_bodies(html: str) -> str:
@@ -134,256 +133,268 @@ def _page_url(tree: LexborHTMLParser, url: str | None) -> tuple[str | None, tupl
     return url, slugs
 
 
-def _not_found(tree: LexborHTMLParser, reader: _PageReader) -> ParseError:
-    title = tree.css_first("title")
-    names = " ".join(t for t in (title.text() if title else "", reader.h1) if t)
-    found = (
-        f"{reader.table_count} <table> element(s), "
-        "none under a section heading with both role titles"
-    )
-    if " vs " in f" {names.lower()} ":
-        return ParseError("no_tables", f"none of the {'/'.join(SECTIONS)} tables: {found}")
-    return ParseError("not_a_comparison", f"not a comparison page ({names[:120]!r}): {found}")
+def _halves(text: str, tail: bool = False) -> tuple[str, str] | None:
+    """``("X", "Y")`` of an "X vs Y" text (less a ``<title>``'s ": What Are…" tail)."""
+    parts = _VS.split(text, maxsplit=1)
+    if len(parts) != 2:
+        return None
+    second = _TITLE_TAIL.sub("", parts[1]) if tail else parts[1]
+    first, second = clean(parts[0]), clean(second)
+    return (first, second) if first and second else None
 
 
-def _rows(table: LexborNode) -> list[LexborNode]:
-    """The table's own rows (not a nested table's), in order."""
-    rows = []
-    for child in table.iter():
-        tag = child.tag_id
-        if tag == _TR:
-            rows.append(child)
-        elif tag in _ROW_GROUPS:
-            rows.extend(row for row in child.iter() if row.tag_id == _TR)
-    return rows
+def _role_names(slugs: tuple[str, str] | None, h1: str, title: str) -> RoleNames | None:
+    """The slug forms each role goes by, side a being the role the URL (else the h1, else
+    the ``<title>``) names first; None when the page names no two roles."""
+    named = [pair for pair in (_halves(h1), _halves(title, tail=True)) if pair]
+    if slugs is None and not named:
+        return None
+    if slugs is not None and not named and not _mentions(slugs, f"{h1} {title}"):
+        return None
+    a: set[str] = set()
+    b: set[str] = set()
+    first = slugs or (slugify(named[0][0]), slugify(named[0][1]))
+    a.add(first[0])
+    b.add(first[1])
+    for one, two in named:
+        one, two = slugify(one), slugify(two)
+        if one in b or two in a:
+            one, two = two, one
+        a.add(one)
+        b.add(two)
+    both = a & b
+    return RoleNames(frozenset(a - both), frozenset(b - both))
 
 
-def _cells(row: LexborNode) -> list[str]:
-    return [cell.text_lexbor() for cell in row.iter() if cell.tag_id in _CELLS]
+def _mentions(slugs: tuple[str, str], text: str) -> bool:
+    slug = slugify(text)
+    return slugs[0] in slug or slugs[1] in slug
 
 
-def _titles(header: list[str]) -> tuple[str, str] | None:
-    cells = [clean(text) for text in header]
-    if len(cells) >= 3 and cells[1] and cells[2]:
-        return cells[1], cells[2]
-    named = [text for text in cells if text]
-    return (named[0], named[1]) if len(named) == 2 else None
+class _PageText:
+    """The h1, ``<title>``, intro paragraphs and role descriptions, in document order: a
+    "What does a … do?" heading owns the paragraph after it; paragraphs that state intro
+    facts are kept for when the role titles are known."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        node = tree.css_first("title")
+        self.title = clean(node.text()) if node is not None else ""
+        self.h1 = ""
+        self.descriptions: list[tuple[str, str]] = []
+        self.intro: list[str] = []
+        described: str | None = None
+        for node in tree.css(_TEXT_BLOCKS):
+            if node.tag == "p":
+                raw = node.text_lexbor()
+                if described is not None:
+                    if paragraph := clean(raw):
+                        self.descriptions.append((described, paragraph))
+                        described = None
+                elif mentions_facts(raw):
+                    self.intro.append(clean(raw))
+                continue
+            heading = clean(node.text(separator=" "))
+            described = description_role(heading)
+            if node.tag == "h1" and not self.h1:
+                self.h1 = heading
+
+    def names(self) -> str:
+        return " ".join(t for t in (self.title, self.h1) if t)
 
 
-class _PageReader:
-    """Collects what the page's blocks say, in document order."""
+def _check(grid: Grid, tree: LexborHTMLParser, names: RoleNames, text: _PageText) -> None:
+    """Refuse the page unless every figure read is tied to one role and one label."""
+    found = sorted({key for keys in grid.labels.values() for key in keys})
+    read = {r.key for r in grid.readings}
+    if not grid.sections:
+        loose = _labels_anywhere(tree)
+        if len(loose) >= MIN_LABELS:
+            raise _changed(
+                f"{len(loose)} known row labels ({_some(sorted(loose))}) but no section "
+                f"heading ending in {'/'.join(SECTIONS)}"
+            )
+        raise ParseError("no_tables", f"no {'/'.join(SECTIONS)} section: no comparison grid")
+    if not found:
+        raise ParseError(
+            "no_tables",
+            f"{len(grid.sections)} section heading(s) ({', '.join(grid.sections)}) but no "
+            "known row label under them: no comparison grid",
+        )
+    missing = [side for side in ("a", "b") if side not in {r.side for r in grid.readings}]
+    if missing:
+        raise _changed(
+            f"{len(found)} known row labels ({_some(found)}) but no value tied to role "
+            f"{' or '.join(missing)}: no grid cell names the roles as the h1 "
+            f"({text.h1[:80]!r}), the <title> or the URL slugs do "
+            f"({', '.join(sorted(names.a | names.b))})" + _why(grid)
+        )
+    for section in grid.sections:
+        if grid.labels.get(section) and not any(r.section == section for r in grid.readings):
+            raise _changed(f"the {section} grid cannot be oriented{_why(grid, section)}")
+    if len(read) < MIN_LABELS:
+        raise _changed(
+            f"only {len(read)} known row label(s) tied to both roles ({_some(sorted(read))}); "
+            f"at least {MIN_LABELS} are needed"
+        )
 
-    def __init__(self) -> None:
-        self.roles: tuple[str, str] | None = None
+
+def _why(grid: Grid, section: str | None = None) -> str:
+    reasons = [u for u in grid.unaligned if section is None or u.section == section]
+    if not reasons:
+        return ""
+    first = reasons[0]
+    return f": {first.label!r} in {first.section}: {first.reason}"
+
+
+def _some(items: list[str], limit: int = 4) -> str:
+    shown = ", ".join(repr(i) for i in items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def _changed(message: str) -> ParseError:
+    return ParseError("markup_changed", message)
+
+
+def _labels_anywhere(tree: LexborHTMLParser) -> set[str]:
+    """Known row labels anywhere in the body (only for the refusal message)."""
+    body = tree.body
+    if body is None:
+        return set()
+    return {
+        key
+        for node in body.traverse(include_text=True)
+        if node.is_text_node and (key := row_key(node.text_content or "")) in LABELS
+    }
+
+
+class _Record:
+    """The record of a page whose grid passed ``_check``: readings converted by their
+    row's type, then the intro's facts."""
+
+    def __init__(self, grid: Grid, text: _PageText) -> None:
+        self.grid = grid
+        self.text = text
         self.sides: dict[Side, dict[str, Any]] = {"a": {}, "b": {}}
         self.warnings: list[dict[str, Any]] = []
-        self.found: list[str] = []
-        self.table_count = 0
-        self.h1 = ""
-        self._heading = ""
-        self._described: str | None = None
-        self._descriptions: list[tuple[str, str]] = []
-        self._intro: list[str] = []
-        self._higher_paid: Side | None = None
-        self._header: list[str] = []
-        """The raw header row that named the roles: later tables with the same read as-is."""
 
     def warn(self, kind: str, message: str, **where: Any) -> None:
         self.warnings.append({"kind": kind, "message": message, **where})
 
-    def feed(self, node: LexborNode) -> None:
-        tag = node.tag_id
-        if tag == _P:
-            self._paragraph(node.text_lexbor())
-        elif tag == _TABLE:
-            self.table_count += 1
-            self._described = None
-            self._table(node)
-        else:
-            self._heading = clean(node.text_lexbor())
-            self._described = description_role(self._heading)
-            if tag == _H1 and not self.h1:
-                self.h1 = self._heading
-
-    def _paragraph(self, text: str) -> None:
-        if self._described is not None:
-            text = clean(text)
-            if text:
-                self._descriptions.append((self._described, text))
-                self._described = None
-        elif mentions_facts(text):
-            self._intro.append(clean(text))
-
-    def _table(self, node: LexborNode) -> None:
-        section = section_of(self._heading)
-        if section is None:
-            return
-        rows = _rows(node)
-        header = _cells(rows[0]) if rows else []
-        if header and header == self._header:
-            columns: tuple[Side, Side] = ("a", "b")
-        else:
-            titles = _titles(header)
-            if titles is None:
-                self.warn(
-                    "missing_section",
-                    "a table under this heading has no role titles in its header row; skipped",
-                    table=section,
-                    raw=self._heading,
-                )
-                return
-            columns = self._columns(titles, section)
-            if self.roles == titles:
-                self._header = header
-        known = ROWS[section]
-        sides = ((columns[0], self.sides[columns[0]]), (columns[1], self.sides[columns[1]]))
-        (_, first), (_, second) = sides
-        seen: set[str] = set()
-        for tr in rows[1:]:
-            cells = _cells(tr)
-            key = row_key(cells[0]) if cells else ""
-            if not key:
-                continue
-            seen.add(key)
-            row = known.get(key)
-            if row is None:
-                self._unknown_row(section, cells)
-                continue
-            name = row.field
-            if name is None or len(cells) < 3:
-                self._row(section, sides, row, cells)
-                continue
-            try:
-                value_a, value_b = row.convert(cells[1]), row.convert(cells[2])
-            except ValueError:
-                self._row(section, sides, row, cells)
-                continue
-            if value_a is not None:
-                if name in first and first[name] != value_a:
-                    self._conflict(section, sides[0][0], name, value_a, cells[0], cells[1])
-                first[name] = value_a
-            if value_b is not None:
-                if name in second and second[name] != value_b:
-                    self._conflict(section, sides[1][0], name, value_b, cells[0], cells[2])
-                second[name] = value_b
-        if len(seen) < len(known):
-            for key in known:
-                if key not in seen:
-                    self.warn(
-                        "missing_row",
-                        f"the {section} table has no {key!r} row",
-                        table=section,
-                        row=key,
-                    )
-        self.found.append(section)
-
-    def _row(
-        self,
-        section: str,
-        sides: tuple[tuple[Side, dict[str, Any]], ...],
-        row: Row,
-        cells: list[str],
-    ) -> None:
-        """A known row's cells into its fields, side by side, warning about each value that
-        does not parse (the general case of the loop in ``_table``)."""
-        for (side, fields), raw in zip(sides, cells[1:3], strict=False):
-            try:
-                parsed = row.convert(raw)
-            except ValueError as exc:
-                self._unparsed(section, side, cells[0], raw, exc)
-                continue
-            if row.field is not None:
-                values: Iterable[tuple[str, Any]] = ((row.field, parsed),)
-            else:
-                values = zip(row.fields, parsed, strict=True)
-            for name, value in values:
-                if value is not None:
-                    if name in fields and fields[name] != value:
-                        self._conflict(section, side, name, value, cells[0], raw)
-                    fields[name] = value
-
-    def _unknown_row(self, section: str, cells: list[str]) -> None:
-        label = clean(cells[0])
-        self.warn(
-            "unknown_row",
-            f"row {label!r} is not a known {section} row",
-            table=section,
-            row=label,
-            raw=" | ".join(map(clean, cells[1:])),
-        )
-
-    def _unparsed(self, section: str, side: Side, label: str, raw: str, exc: ValueError) -> None:
-        self.warn(
-            "unparsed_value",
-            str(exc),
-            table=section,
-            row=clean(label),
-            side=side,
-            raw=clean(raw),
-        )
-
-    def _columns(self, titles: tuple[str, str], section: str) -> tuple[Side, Side]:
-        """Which side each value column is, by the header row's titles."""
-        if self.roles is None:
-            self.roles = titles
-            return "a", "b"
-        have = tuple(t.lower() for t in self.roles)
-        got = tuple(t.lower() for t in titles)
-        if got == have:
-            return "a", "b"
-        if got == have[::-1]:
-            return "b", "a"
-        self.warn(
-            "conflict",
-            f"header titles {titles} differ from {self.roles}; read by position",
-            table=section,
-            raw=" | ".join(titles),
-        )
-        return "a", "b"
-
-    def _conflict(
-        self, section: str, side: Side, name: str, value: Any, label: str, raw: str
-    ) -> None:
-        """A field an earlier table showed differently: the later value is kept (a null
-        never replaces a value), with a warning."""
-        self.warn(
-            "conflict",
-            f"{name} is {self.sides[side][name]!r} in an earlier table and {value!r} in the "
-            f"{section} table; the later is kept",
-            table=section,
-            row=clean(label),
-            side=side,
-            raw=clean(raw),
-        )
-
-    def record(self, where: tuple[str | None, tuple[str, str] | None]) -> ComparisonRecord:
-        assert self.roles is not None
-        url, slugs = where
-        title_a, title_b = self.roles
-        roles = Roles(title_a, title_b)
-        self._read_text(roles)
-        for section in SECTIONS:
-            if section not in self.found:
-                self.warn(
-                    "missing_section",
-                    f"the page has no {section} table; its fields are null",
-                    table=section,
-                )
+    def build(self, url: str | None, slugs: tuple[str, str] | None) -> ComparisonRecord:
+        grid = self.grid
+        self._convert(grid.readings)
+        self._grid_warnings()
+        title_a, title_b = grid.titles["a"], grid.titles["b"]
+        higher_paid = self._read_text(Roles(title_a, title_b))
         slug_a, slug_b = slugs or (slugify(title_a), slugify(title_b))
         return ComparisonRecord.model_validate(
             {
                 "url": url,
                 "role_a": {"title": title_a, "slug": slug_a},
                 "role_b": {"title": title_b, "slug": slug_b},
-                "higher_paid": self._higher_paid,
+                "higher_paid": higher_paid,
                 "parser_version": PARSER_VERSION,
                 "sides": self.sides,
                 "warnings": self.warnings,
             }
         )
 
-    def _read_text(self, roles: Roles) -> None:
-        for role, text in self._descriptions:
+    def _convert(self, readings: Iterable[Reading]) -> None:
+        """Each reading into its fields; a value that does not fit its row's type is null
+        with a warning, and too many of those on one side refuse the page."""
+        failed: dict[Side, set[str]] = {"a": set(), "b": set()}
+        keys: set[str] = set()
+        for reading in readings:
+            keys.add(reading.key)
+            row = LABELS[reading.key]
+            try:
+                parsed = row.convert(reading.raw)
+            except ValueError as exc:
+                failed[reading.side].add(reading.key)
+                self.warn(
+                    "unparsed_value",
+                    str(exc),
+                    table=reading.section,
+                    row=reading.label,
+                    side=reading.side,
+                    raw=reading.raw,
+                )
+                continue
+            values = (
+                ((row.field, parsed),)
+                if row.field is not None
+                else zip(row.fields, parsed, strict=True)
+            )
+            for name, value in values:
+                if value is not None:
+                    self._set(reading, name, value)
+        for side, keys_failed in failed.items():
+            if len(keys_failed) > MAX_FAILED_SHARE * len(keys):
+                raise _changed(
+                    f"{len(keys_failed)} of the {len(keys)} row labels read do not fit their "
+                    f"type for role {side} ({_some(sorted(keys_failed))}): the labels are not "
+                    "where their values are"
+                )
+
+    def _set(self, reading: Reading, name: str, value: Any) -> None:
+        """A field an earlier reading showed differently: the later value is kept (a null
+        never replaces a value), with a warning."""
+        fields = self.sides[reading.side]
+        if name in fields and fields[name] != value:
+            self.warn(
+                "conflict",
+                f"{name} is {fields[name]!r} in an earlier table and {value!r} in the "
+                f"{reading.section} table; the later is kept",
+                table=reading.section,
+                row=reading.label,
+                side=reading.side,
+                raw=reading.raw,
+            )
+        fields[name] = value
+
+    def _grid_warnings(self) -> None:
+        grid = self.grid
+        read: dict[str, set[str]] = {}
+        sides: dict[str, set[Side]] = {}
+        for reading in grid.readings:
+            read.setdefault(reading.section, set()).add(reading.key)
+            sides.setdefault(reading.key, set()).add(reading.side)
+        for item in grid.unaligned:
+            if len(sides.get(item.key, ())) < 2:
+                self.warn(
+                    "unaligned_row",
+                    f"row {item.label!r}: {item.reason}; its fields are null",
+                    table=item.section,
+                    row=item.label,
+                )
+        for section, label, raw in grid.unknown:
+            self.warn(
+                "unknown_row",
+                f"row {label!r} is not a known {section} row",
+                table=section,
+                row=label,
+                raw=" | ".join(raw),
+            )
+        for section in SECTIONS:
+            if section not in read:
+                self.warn(
+                    "missing_section",
+                    f"the page has no {section} table; its fields are null",
+                    table=section,
+                )
+                continue
+            for key in ROWS[section]:
+                if key not in read[section]:
+                    self.warn(
+                        "missing_row",
+                        f"the {section} table has no {key!r} row",
+                        table=section,
+                        row=key,
+                    )
+
+    def _read_text(self, roles: Roles) -> Side | None:
+        """The descriptions and the intro's facts; returns the higher-paid side."""
+        for role, text in self.text.descriptions:
             described = roles.exactly(role)
             if described is None:
                 self.warn(
@@ -391,8 +402,7 @@ class _PageReader:
                 )
             else:
                 self.sides[described].setdefault("description", text)
-        facts = read_intro(self._intro, roles)
-        self._higher_paid = facts.higher_paid
+        facts = read_intro(self.text.intro, roles)
         for raw, message in facts.problems:
             self.warn("intro", message, table="intro", raw=raw)
         side: Side
@@ -412,3 +422,4 @@ class _PageReader:
                 self.warn(
                     "intro", f"the intro gives {fact} for one role only", table="intro", side=side
                 )
+        return facts.higher_paid
