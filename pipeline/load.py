@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from pipeline import quality
 from pipeline.quality import Issue
-from pipeline.runs import Verdict, judge_pages
+from pipeline.runs import Verdict, describe_parse_failures, judge_pages, parse_failure_counts
 from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, finish_run, new_run_id, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
@@ -122,10 +122,16 @@ class LoadReport:
     seen_unchanged: int = 0
     issues_by_kind: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def parse_failures(self) -> dict[str, int]:
+        """``{kind: pages}`` that did not parse (``ParseError`` kinds, e.g. ``markup_changed``)."""
+        return parse_failure_counts(self.issues_by_kind)
+
     def verdict(self, failed_fraction: float) -> Verdict:
         """Exit 1 when more pages failed to parse than ``failed_fraction`` allows, or on
-        new data-quality failures; the same rule a refresh applies."""
-        detail = f"{self.failed_pages} did not parse"
+        new data-quality failures; the same rule a refresh applies. A refused page
+        (any ``ParseError``) is a failed page."""
+        detail = describe_parse_failures(self.parse_failures)
         return judge_pages(self.failed_pages, self.pages, self.dq_new, failed_fraction, detail)
 
 
@@ -808,16 +814,20 @@ class Loader:
 
 def update_presence(conn: sqlite3.Connection) -> int:
     """Fetches without a body to load still say something about a comparison: a page
-    fetched again unchanged (``not_modified``/``unchanged``) moves its ``last_seen_at``;
-    a page answering 404/410 (``gone``) after it was last seen sets ``gone_at``, which a
-    later sighting clears. Returns how many comparisons' ``last_seen_at`` moved."""
+    fetched again unchanged (``not_modified``/``unchanged``) moves its ``last_seen_at``,
+    unless the body it confirms is one that did not parse (the page is in
+    ``unparsed_pages``: its stored figures are not what the site shows); a page answering
+    404/410 (``gone``) after it was last seen sets ``gone_at``, which a later sighting
+    clears. Returns how many comparisons' ``last_seen_at`` moved."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         moved = conn.execute(
             """
             UPDATE comparisons SET last_seen_at = f.seen
             FROM (SELECT page_key, max(fetched_at) AS seen FROM fetches
-                  WHERE outcome IN ('unchanged', 'not_modified') GROUP BY page_key) AS f
+                  WHERE outcome IN ('unchanged', 'not_modified')
+                    AND page_key NOT IN (SELECT page_key FROM unparsed_pages)
+                  GROUP BY page_key) AS f
             WHERE comparisons.page_key = f.page_key AND f.seen > comparisons.last_seen_at
             """
         ).rowcount

@@ -15,7 +15,15 @@ from pipeline.exitcodes import ExitCode
 from pipeline.export import export_all
 from pipeline.load import load_pending
 from pipeline.report import write_report
-from pipeline.runs import Verdict, judge, run_report, run_row, write_json_atomic
+from pipeline.runs import (
+    Verdict,
+    judge,
+    parse_failures,
+    refused_pages_report,
+    run_report,
+    run_row,
+    write_json_atomic,
+)
 from schemas.database import connect, finish_run
 from schemas.settings import Settings
 from scraper.crawl import CrawlFatal, crawl
@@ -45,9 +53,9 @@ def refresh(settings: Settings) -> RefreshResult:
     conn = connect(out.db)
     try:
         loaded = load_pending(conn, settings, run_id=run_id)
-        verdict = judge(
-            crawled.counters, loaded.failed_pages, loaded.dq_new, settings.run.failed_fraction
-        )
+        # what every invocation of a resumed run failed to parse, like its crawl counters
+        failures = parse_failures(conn, run_id)
+        verdict = judge(crawled.counters, failures, loaded.dq_new, settings.run.failed_fraction)
         # the loader adds its counters to the run's row batch by batch, so a resumed
         # run keeps what earlier invocations loaded
         finish_run(conn, run_id, verdict.exit_code)
@@ -60,13 +68,15 @@ def refresh(settings: Settings) -> RefreshResult:
             "report": str(report_html),
         }
         row = run_row(conn, run_id)
+        refused = refused_pages_report(conn, run_id)
     finally:
         conn.close()
     report = run_report(
         row,
         resumed_from=list(crawled.resumed_from) if crawled.resumed_from else None,
         dq_new=loaded.dq_new,
-        failed_parses=loaded.failed_pages,
+        failed_parses=sum(failures.values()),
+        **refused,
         problems=verdict.problems,
         outputs=outputs,
     )
@@ -84,7 +94,11 @@ def _fatal(settings: Settings, run_id: str | None, message: str) -> RefreshResul
         conn = connect(settings.output.db)
         try:
             finish_run(conn, run_id, ExitCode.FATAL)
-            report = run_report(run_row(conn, run_id), problems=verdict.problems)
+            report = run_report(
+                run_row(conn, run_id),
+                **refused_pages_report(conn, run_id),
+                problems=verdict.problems,
+            )
         finally:
             conn.close()
         path = write_json_atomic(Path(settings.output.runs_dir) / f"{run_id}.json", report)

@@ -3,6 +3,7 @@ and the JSON run report written beside the database's row."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sqlite3
@@ -12,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.exitcodes import ExitCode
+from pipeline.status import by_count, format_kinds, unparsed_pages
 from schemas.database import COUNTERS, LOAD_COUNTERS, failed_share
+
+PARSE_PREFIX = "parse_"
+"""``parse_issues.kind`` of a page that did not parse: ``parse_<ParseError kind>``."""
 
 
 @dataclass
@@ -44,16 +49,59 @@ def judge_pages(
     return verdict
 
 
+def parse_failure_counts(kinds: Mapping[str, int]) -> dict[str, int]:
+    """``{kind: pages}`` of the ``parse_*`` entries of ``kinds`` (``parse_issues`` kinds
+    and counts), prefix dropped, most pages first."""
+    return by_count(
+        {k[len(PARSE_PREFIX) :]: n for k, n in kinds.items() if k.startswith(PARSE_PREFIX)}
+    )
+
+
+def describe_parse_failures(failures: Mapping[str, int]) -> str:
+    """``20 pages failed to parse (markup_changed: 20)``; ``0 pages failed to parse``."""
+    total = sum(failures.values())
+    text = f"{total} {'page' if total == 1 else 'pages'} failed to parse"
+    return f"{text} ({format_kinds(failures)})" if total else text
+
+
 def judge(
-    counters: Mapping[str, int], failed_parses: int, dq_new: int, failed_fraction: float
+    counters: Mapping[str, int],
+    parse_failures: Mapping[str, int],
+    dq_new: int,
+    failed_fraction: float,
 ) -> Verdict:
-    """``judge_pages`` for a crawl's counters plus the pages its load could not parse."""
-    failed, tried = failed_share(counters, failed_parses)
+    """``judge_pages`` for a crawl's counters plus the pages its load could not parse
+    (``{kind: pages}``): a refused page is a failed page."""
+    failed, tried = failed_share(counters, sum(parse_failures.values()))
     detail = (
         f"{counters.get('failed', 0)} fetch failures, {counters.get('blocked', 0)} blocked, "
-        f"{failed_parses} did not parse"
+        f"{describe_parse_failures(parse_failures)}"
     )
     return judge_pages(failed, tried, dq_new, failed_fraction, detail)
+
+
+def parse_failures(conn: sqlite3.Connection, run_id: str) -> dict[str, int]:
+    """``{kind: pages}`` that failed to parse in run ``run_id`` (every invocation of a
+    resumed run), from ``parse_issues``; ``{}`` when none did."""
+    found = conn.execute(
+        "SELECT kind, count(*) FROM parse_issues WHERE run_id = ? "
+        "AND kind LIKE 'parse\\_%' ESCAPE '\\' GROUP BY kind",
+        (run_id,),
+    )
+    return parse_failure_counts(dict(found.fetchall()))
+
+
+def refused_pages_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    """The run report's account of refused pages: what failed to parse in this run
+    (``parse_failures``) and every page whose latest stored body did not parse, whatever
+    run fetched it (``unparsed_count``, ``unparsed_pages``): they stay listed, run after
+    run, until a load parses them."""
+    pages = unparsed_pages(conn)
+    return {
+        "parse_failures": parse_failures(conn, run_id),
+        "unparsed_count": len(pages),
+        "unparsed_pages": [dataclasses.asdict(p) for p in pages],
+    }
 
 
 def run_row(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:

@@ -1,14 +1,80 @@
-"""``careers status``: what the last runs did, what is pending, who holds the lock, sizes."""
+"""``careers status``: what the last runs did, what is pending, who holds the lock, sizes,
+and the pages whose latest stored body did not parse.
+
+``unparsed_pages`` is the one reading of those pages (the ``unparsed_pages`` view) that
+``careers status``, the HTML report and the JSON run report all show."""
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.lock import lock_path, read_holder
 from schemas.database import COUNTERS, LOAD_COUNTERS
+
+STATUS_UNPARSED_SHOWN = 10
+"""``careers status`` names this many unparsed pages; ``--json`` lists them all."""
+
+
+@dataclass(frozen=True)
+class UnparsedPage:
+    """A page whose latest stored body did not parse (a row of the ``unparsed_pages``
+    view). Nothing of that body is loaded: ``role_latest`` keeps the figures the page had
+    before, if it ever parsed (then ``comparison_id`` is set)."""
+
+    url: str
+    page_key: str
+    kind: str | None
+    message: str | None
+    fetched_at: str
+    run_id: str
+    fetch_id: int
+    warc_file: str | None
+    warc_offset: int | None
+    comparison_id: int | None
+
+
+_UNPARSED_COLUMNS = tuple(UnparsedPage.__dataclass_fields__)
+
+
+def unparsed_pages(conn: sqlite3.Connection) -> list[UnparsedPage]:
+    """Every page whose latest stored body did not parse, by kind then page. Works on any
+    connection (no row factory needed), read-only ones included."""
+    found = conn.execute(
+        f"SELECT {', '.join(_UNPARSED_COLUMNS)} FROM unparsed_pages ORDER BY kind, page_key"
+    )
+    return [UnparsedPage(*row) for row in found]
+
+
+def by_count(counts: Mapping[str, int]) -> dict[str, int]:
+    """``counts`` most first, then by name."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def kind_counts(pages: Iterable[UnparsedPage]) -> dict[str, int]:
+    """``{kind: pages}``, most pages first."""
+    return by_count(Counter(p.kind or "unknown" for p in pages))
+
+
+def format_kinds(counts: Mapping[str, int]) -> str:
+    """``markup_changed: 20, truncated: 1`` (most first)."""
+    return ", ".join(f"{kind}: {n}" for kind, n in by_count(counts).items())
+
+
+def unparsed_summary(pages: list[UnparsedPage]) -> str:
+    """One line naming how many pages are unparsed and their kinds ('' when none)."""
+    if not pages:
+        return ""
+    noun = "page" if len(pages) == 1 else "pages"
+    return (
+        f"unparsed: {len(pages)} {noun} whose latest stored body did not parse "
+        f"({format_kinds(kind_counts(pages))}); nothing of them is loaded and role_latest "
+        "keeps their previous figures. Fix the parser, then run `careers load --reparse`"
+    )
 
 
 @dataclass
@@ -21,6 +87,7 @@ class Status:
     db_bytes: int
     archive_bytes: int
     archive_files: int
+    unparsed_pages: list[UnparsedPage] = field(default_factory=list)
 
 
 def _dir_size(path: Path) -> tuple[int, int]:
@@ -59,6 +126,7 @@ def collect(conn: sqlite3.Connection, db: Path, archive_dir: Path, last: int = 1
         db_bytes=_db_bytes(db),
         archive_bytes=archive_bytes,
         archive_files=archive_files,
+        unparsed_pages=unparsed_pages(conn),
     )
 
 
@@ -85,6 +153,7 @@ def format_status(status: Status) -> str:
         f"database: {status.db_bytes / 1e6:.1f} MB; archive: {status.archive_bytes / 1e6:.1f} MB "
         f"in {status.archive_files} files"
     )
+    lines += _unparsed_lines(status.unparsed_pages)
     if not status.runs:
         lines.append("no runs yet")
     for run in status.runs:
@@ -97,3 +166,17 @@ def format_status(status: Status) -> str:
             f"exit={code}  {counters}{note}"
         )
     return "\n".join(lines)
+
+
+def _unparsed_lines(pages: list[UnparsedPage], shown: int = STATUS_UNPARSED_SHOWN) -> list[str]:
+    if not pages:
+        return []
+    lines = [unparsed_summary(pages)]
+    for page in pages[:shown]:
+        lines.append(
+            f"  {page.url}  {page.kind or 'unknown'}  fetched {page.fetched_at} "
+            f"(run {page.run_id}): {page.message or ''}"
+        )
+    if len(pages) > shown:
+        lines.append(f"  ... and {len(pages) - shown} more (careers status --json lists them all)")
+    return lines

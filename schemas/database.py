@@ -356,7 +356,43 @@ ALTER TABLE runs ADD COLUMN note TEXT;
 """
 """v3: a run that never finished (killed) is closed by the next run, with a note saying so."""
 
-MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY, _V3_RUN_NOTES)
+ANSWERED: tuple[str, ...] = ("new", "changed", "unchanged", "not_modified", "gone")
+"""Outcomes in which the site said what the page is now (a body, "same as before", or
+"gone"): the latest of them decides whether a page is still on the site."""
+
+_V4_UNPARSED_PAGES = f"""
+CREATE VIEW unparsed_pages AS
+SELECT f.page_key, f.url, substr(i.kind, length('parse_') + 1) AS kind, i.message,
+    f.fetched_at, f.run_id, f.fetch_id, f.warc_file, f.warc_offset,
+    (SELECT min(c.comparison_id) FROM comparisons c WHERE c.page_key = f.page_key)
+        AS comparison_id
+FROM fetches f
+LEFT JOIN parse_issues i ON i.issue_id = (
+    SELECT min(p.issue_id) FROM parse_issues p
+    WHERE p.fetch_id = f.fetch_id AND p.kind LIKE 'parse\\_%' ESCAPE '\\'
+)
+WHERE f.load_state = 'failed' AND f.warc_file IS NOT NULL
+  AND NOT EXISTS (
+    SELECT 1 FROM fetches later
+    WHERE later.page_key = f.page_key AND later.warc_file IS NOT NULL
+      AND later.load_state IN ('loaded', 'failed')
+      AND (later.fetched_at > f.fetched_at
+           OR (later.fetched_at = f.fetched_at AND later.fetch_id > f.fetch_id))
+  )
+  AND coalesce((
+    SELECT g.outcome FROM fetches g
+    WHERE g.page_key = f.page_key AND g.outcome IN ({", ".join(f"'{o}'" for o in ANSWERED)})
+    ORDER BY g.fetched_at DESC, g.fetch_id DESC LIMIT 1
+  ), '') != 'gone';
+"""
+"""v4, pages whose latest stored body did not parse: a fetch whose body failed
+(``load_state = 'failed'``) with no later body of the same page that was loaded or failed,
+on a page whose latest answer is not 404/410. A 304 or an unchanged body after it keeps it
+listed (the body it confirms is the one that failed); a later body that parses, or a
+``--reparse`` that parses it, removes it. ``kind`` is the parser's reason without the
+``parse_`` prefix of ``parse_issues.kind``."""
+
+MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY, _V3_RUN_NOTES, _V4_UNPARSED_PAGES)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -82,22 +82,39 @@ def test_lock_exit_code_from_the_command_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("counters", "failed_parses", "dq_new", "expected"),
+    ("counters", "parse_failures", "dq_new", "expected"),
     [
-        ({"new": 100}, 0, 0, ExitCode.OK),
-        ({"new": 98, "failed": 2}, 0, 0, ExitCode.OK),
-        ({"new": 97, "failed": 3}, 0, 0, ExitCode.DEGRADED),
-        ({"new": 97, "blocked": 3}, 0, 0, ExitCode.DEGRADED),
-        ({"new": 100}, 3, 0, ExitCode.DEGRADED),
-        ({"new": 100, "gone": 50}, 0, 0, ExitCode.OK),
-        ({"new": 100}, 0, 1, ExitCode.DEGRADED),
-        ({}, 0, 0, ExitCode.OK),
+        ({"new": 100}, {}, 0, ExitCode.OK),
+        ({"new": 98, "failed": 2}, {}, 0, ExitCode.OK),
+        ({"new": 97, "failed": 3}, {}, 0, ExitCode.DEGRADED),
+        ({"new": 97, "blocked": 3}, {}, 0, ExitCode.DEGRADED),
+        ({"new": 100}, {"markup_changed": 3}, 0, ExitCode.DEGRADED),
+        ({"new": 100}, {"markup_changed": 2}, 0, ExitCode.OK),
+        (
+            {"new": 99, "not_modified": 1},
+            {"markup_changed": 1, "truncated": 2},
+            0,
+            ExitCode.DEGRADED,
+        ),
+        ({"new": 100, "gone": 50}, {}, 0, ExitCode.OK),
+        ({"new": 100}, {}, 1, ExitCode.DEGRADED),
+        ({}, {}, 0, ExitCode.OK),
     ],
 )
-def test_judge(counters, failed_parses, dq_new, expected) -> None:
-    verdict = judge(counters, failed_parses, dq_new, failed_fraction=0.02)
+def test_judge(counters, parse_failures, dq_new, expected) -> None:
+    verdict = judge(counters, parse_failures, dq_new, failed_fraction=0.02)
     assert verdict.exit_code == expected
     assert bool(verdict.problems) == (expected != ExitCode.OK)
+
+
+def test_the_problem_line_names_the_kinds_of_refused_pages() -> None:
+    verdict = judge({"new": 181, "changed": 20}, {"markup_changed": 20}, 0, 0.02)
+    assert verdict.problems == [
+        "20 of 201 pages failed (10.0% > 2.0%): 0 fetch failures, 0 blocked, "
+        "20 pages failed to parse (markup_changed: 20)"
+    ]
+    two = judge({"new": 10}, {"truncated": 1, "markup_changed": 2}, 0, 0.02)
+    assert two.problems[0].endswith("3 pages failed to parse (markup_changed: 2, truncated: 1)")
 
 
 def _add_run(conn, run_id: str, started: str, finished: str | None = None) -> None:

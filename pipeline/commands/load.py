@@ -58,6 +58,7 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
     load found new data-quality failures.
     """
     from pipeline.load import load_pending, load_records
+    from pipeline.status import format_kinds
     from schemas.database import SchemaTooNew, connect
 
     if files and reparse:
@@ -84,11 +85,13 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
             sys.exit(ExitCode.FATAL)
     verdict = report.verdict(settings.run.failed_fraction)
     if settings.run.verbose or verdict.problems:
+        kinds = format_kinds(report.parse_failures)
         click.echo(
             f"careers load: {report.pages} pages, {report.records_written} observations written, "
             f"{report.unchanged} unchanged, {report.warnings} warnings, "
             f"{report.dq_failures} data-quality failures ({report.dq_new} new), "
-            f"{report.failed_pages} did not parse (see parse_issues)",
+            f"{report.failed_pages} did not parse ({kinds + '; ' if kinds else ''}"
+            "see parse_issues)",
             err=bool(verdict.problems),
         )
     for problem in verdict.problems:

@@ -19,6 +19,7 @@ import markupsafe
 from plotly.offline import get_plotlyjs
 
 from pipeline.report import charts, queries, tables
+from pipeline.status import kind_counts, unparsed_pages
 from schemas.database import COUNTERS, LOAD_COUNTERS, SCHEMA_VERSION, user_version
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -169,7 +170,12 @@ def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
     }  # fmt: skip
 
     data_tables: dict[str, tables.Table] = {"roles": tables.role_table(roles)}
+    unparsed = unparsed_pages(conn)  # the one reading status and the run report share
+    if unparsed:
+        data_tables["unparsed"] = tables.unparsed_table(unparsed)
     context: dict[str, Any] = {
+        "unparsed": unparsed,
+        "unparsed_kinds": kind_counts(unparsed),
         "run": run,
         "previous": previous,
         "counts": queries.counts(conn),

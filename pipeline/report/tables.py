@@ -9,6 +9,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pipeline.report.queries import Changes, Row, issue_group
+from pipeline.status import UnparsedPage
 from schemas.database import OUTCOMES
 
 ColumnType = Literal["text", "usd", "usd2", "int", "num", "pct", "bytes", "url", "bool"]
@@ -142,6 +143,36 @@ def issue_table(issues: list[Row]) -> Table:
     return _table(
         "issues", columns, rows, filters=filters,
         caption=f"{len(issues):,} rows of parse_issues recorded by this run.",
+    )  # fmt: skip
+
+
+def unparsed_table(pages: Sequence[UnparsedPage]) -> Table:
+    """Pages whose latest stored body did not parse, whichever run fetched it."""
+    columns = (
+        Column("url", "Page", "url"),
+        Column("kind", "Why it did not parse"),
+        Column("message", "What the parser found"),
+        Column("fetched_at", "Body fetched at"),
+        Column("run_id", "In run"),
+        Column("previous", "Previous figures", "bool", "role_latest still shows its figures"),
+    )
+    rows = [
+        {
+            "url": p.url,
+            "kind": p.kind,
+            "message": p.message,
+            "fetched_at": p.fetched_at,
+            "run_id": p.run_id,
+            "previous": p.comparison_id is not None,
+        }
+        for p in pages
+    ]
+    kinds = sorted({str(p.kind) for p in pages})
+    return _table(
+        "unparsed", columns, rows, sort=("url", "asc"),
+        filters=[Filter(k, k.replace("_", " "), "kind", k) for k in kinds],
+        caption=f"{len(pages):,} pages whose latest stored body did not parse "
+        "(the unparsed_pages view).",
     )  # fmt: skip
 
 
