@@ -59,7 +59,7 @@ class RoleNames:
     def side_of(self, text: str) -> Side | None:
         if not text or len(text) > _TITLE_MAX:
             return None
-        slug = _slug(text)
+        slug = _slug(text.rstrip(" :"))
         in_a, in_b = slug in self.a, slug in self.b
         if in_a == in_b:
             return None
@@ -108,6 +108,8 @@ class Grid:
     unknown: list[tuple[str, str, list[str]]] = field(default_factory=list)
     """``(section, label, values)`` of rows shaped like the metric rows read whose label
     is not a known one."""
+    positioned: list[str] = field(default_factory=list)
+    """Grid elements whose inline style moves them from where their DOM order puts them."""
     headers: list[_Line] = field(default_factory=list, repr=False)
     """Header lines naming both roles, of every section read so far."""
 
@@ -241,6 +243,7 @@ class _Region:
         self._lines: dict[int, _Line] = {}
         self._rows_in: dict[int, tuple[LexborNode, int]] = {}
         """Parents of the metric rows read (``mem_id`` -> node, label position)."""
+        self._rows_read: set[int] = set()
 
     def collect(self, nodes: Iterator[LexborNode], stop_at: set[int]) -> None:
         """Label and title texts up to the region's end."""
@@ -298,7 +301,7 @@ class _Region:
                 self._label_header(line, labels, singles)
             else:
                 self._groups(line, labels, headers, cards)
-        self._unknown_rows(seen)
+        self._unknown_rows()
 
     @staticmethod
     def _cell_of(node: LexborNode) -> LexborNode:
@@ -317,6 +320,9 @@ class _Region:
         if line is None:
             line = _Line(node, [self._classify(c) for c in _cells(node)], order)
             self._lines[node.mem_id] = line
+            for element in (node, *(c.node for c in line.cells)):
+                if element.tag_id != _TEXT and _positioned(element):
+                    self.grid.positioned.append(f"{element.tag} style={_style(element)!r}")
         return line
 
     def _classify(self, node: LexborNode) -> _Cell:
@@ -352,6 +358,7 @@ class _Region:
                 for position, side in columns.items():
                     self._read(label, side, line.cells[position], header)
                 parent = line.node.parent
+                self._rows_read.add(line.node.mem_id)
                 if parent is not None:
                     self._rows_in.setdefault(parent.mem_id, (parent, at))
                 return
@@ -359,6 +366,8 @@ class _Region:
         card = _card_side(line.node, cards)
         if len(values) == 1 and card is not None:
             self._read(label, card, values[0], None)
+            return
+        if card is None and self._self_named(label, values, cards):
             return
         outer = self._line(line.node.parent, line.order) if climbs else None
         if outer is not None and not outer.positions(labels=True):
@@ -369,6 +378,18 @@ class _Region:
                 self._row(outer, inside, label, headers, earlier, cards, climbs - 1)
                 return
         self._unaligned(label, "no header row or role card ties its values to the roles")
+
+    def _self_named(self, label: _Cell, values: list[_Cell], cards: dict[int, Side]) -> bool:
+        """Values that each carry their role's title ("Title A: $69,350"), one per role."""
+        named = [(_card_side(value.node, cards), value) for value in values]
+        if sorted(side for side, _ in named if side is not None) != ["a", "b"]:
+            return False
+        for side, value in named:
+            if side is not None:
+                title = _title_text(self.titles, side)
+                raw = value.text.replace(title, "", 1).strip(" :;-\u2013\u2014|()")
+                self._read(label, side, _Cell(value.node, raw), None)
+        return True
 
     def _label_header(
         self, header: _Line, labels: list[int], singles: list[tuple[_Line, Side]]
@@ -400,12 +421,19 @@ class _Region:
     def _groups(
         self, line: _Line, labels: list[int], headers: list[_Line], cards: dict[int, Side]
     ) -> None:
-        """A run of ``label, value…`` groups: values by the legend before it, or by the
-        role card the run is in."""
-        legend = next((h for h in reversed(headers) if h.order <= line.order), None)
+        """A run of ``label, value…`` groups: values by the legend that leads the run or
+        comes before it, or by the role card the run is in."""
+        lead = _Line(line.node, line.cells[: labels[0]], line.order)
+        if lead.names_both():
+            legend: _Line | None = lead
+        else:
+            legend = next((h for h in reversed(headers) if h.order <= line.order), None)
         card = _card_side(line.node, cards)
         for start, end in zip(labels, labels[1:] + [len(line.cells)], strict=True):
             label, values = line.cells[start], line.cells[start + 1 : end]
+            if any(v.side is not None for v in values):
+                self._unaligned(label, "a role title among its values")
+                continue
             if len(values) == 1 and card is not None:
                 self._read(label, card, values[0], None)
                 continue
@@ -416,12 +444,12 @@ class _Region:
             for position, side in columns.items():
                 self._read(label, side, values[position], legend)
 
-    def _unknown_rows(self, seen: set[int]) -> None:
+    def _unknown_rows(self) -> None:
         """Lines beside the metric rows read, of their shape, whose label is not known:
         schema drift, reported rather than read."""
         for parent, at in self._rows_in.values():
             for child in _cells(parent):
-                if child.mem_id in seen or child.tag_id == _TEXT:
+                if child.mem_id in self._rows_read or child.tag_id == _TEXT:
                     continue
                 cells = [self._classify(c) for c in _cells(child)]
                 if len(cells) <= at or any(c.side or c.key for c in cells) or not cells[at].text:
@@ -434,7 +462,8 @@ class _Region:
     def _read(self, label: _Cell, side: Side, value: _Cell, titled_by: _Line | None) -> None:
         grid = self.grid
         if side not in grid.titles:
-            grid.titles[side] = _title_in(titled_by, side) or _title_text(self.titles, side)
+            title = _title_in(titled_by, side) or _title_text(self.titles, side)
+            grid.titles[side] = title.rstrip(" :")
         assert label.key is not None
         grid.readings.append(Reading(self.section, label.text, label.key, side, value.text))
 
@@ -464,6 +493,32 @@ def _cells(line: LexborNode) -> Iterator[LexborNode]:
         if tag in _NOT_CELLS and not child.text(separator=" ").strip():
             continue
         yield child
+
+
+_PLACING = ("order", "grid-row", "grid-column", "grid-area", "position", "float", "direction")
+_PLACING_VALUES = ("reverse", "absolute", "fixed", "rtl")
+
+
+def _style(node: LexborNode) -> str:
+    return (node.attributes.get("style") or "").lower()
+
+
+def _positioned(node: LexborNode) -> bool:
+    """Whether an inline style places the element elsewhere than its DOM order does."""
+    style = _style(node)
+    if not style:
+        return False
+    for declaration in style.split(";"):
+        name, _, value = declaration.partition(":")
+        name = name.strip()
+        if name in _PLACING or name.startswith(("grid-row", "grid-column")):
+            if name in ("order", "grid-area") or name.startswith(("grid-row", "grid-column")):
+                return True
+            if any(v in value for v in _PLACING_VALUES):
+                return True
+        elif name in ("flex-direction", "flex-flow") and "reverse" in value:
+            return True
+    return False
 
 
 def _single(node: LexborNode) -> bool:

@@ -220,6 +220,16 @@ def _check(grid: Grid, tree: LexborHTMLParser, names: RoleNames, text: _PageText
             f"{len(grid.sections)} section heading(s) ({', '.join(grid.sections)}) but no "
             "known row label under them: no comparison grid",
         )
+    if grid.positioned:
+        raise _changed(
+            "the grid's layout depends on CSS positioning, which the parser does not read: "
+            + "; ".join(grid.positioned[:3])
+        )
+    if len(found) < MIN_LABELS:
+        raise _changed(
+            f"only {len(found)} known row label(s) under the section headings "
+            f"({_some(found)}); at least {MIN_LABELS} are needed"
+        )
     missing = [side for side in ("a", "b") if side not in {r.side for r in grid.readings}]
     if missing:
         raise _changed(
@@ -383,8 +393,9 @@ class _Record:
                     table=section,
                 )
                 continue
+            shown = grid.labels.get(section, set())
             for key in ROWS[section]:
-                if key not in read[section]:
+                if key not in read[section] and key not in shown:
                     self.warn(
                         "missing_row",
                         f"the {section} table has no {key!r} row",
