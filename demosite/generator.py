@@ -45,12 +45,18 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-from demosite import render, vocab
+from demosite import cells, families, render, vocab
 from schemas.records import ComparisonRecord, MonthsRange, RoleRef, SideRecord, Sides
 from scraper.urls import comparison_path, slugify
 
 SIZES: tuple[str, ...] = ("small", "live")
 VARIANTS: tuple[str, ...] = render.VARIANT_NAMES
+#: grid markups pages are spread over (``family=None``); see ``demosite.families``
+FAMILIES: tuple[str, ...] = families.FAMILIES
+#: a markup the parser must refuse: ``rows`` with every label a synonym it does not know
+REFUSED_FAMILY = "renamed"
+RENAMED_LABELS: dict[str, str] = cells.RENAMED_LABELS
+HARD_CASES: tuple[str, ...] = ("reversed", "third_column", "missing_cell", "repeated_label")
 DEFAULT_BASE_URL = "https://www.zippia.com/"
 SEED_PATH = (
     "/customer-service-operations-manager-jobs/"
@@ -104,6 +110,11 @@ class GeneratedPage:
     revision: int
     html: str
     expected: ComparisonRecord = field(repr=False)
+    family: str = "rows"
+    hard: str | None = None
+    #: "a.field" / "b.field" names the page no longer shows reliably (``missing_cell``):
+    #: a parser may leave them None, or refuse the page, but never read a wrong value
+    damaged_fields: frozenset[str] = frozenset()
 
 
 # --- the catalog: which roles exist and which pairs are compared --------------------------
@@ -458,10 +469,10 @@ def _skills_sentences(ra: Role, rb: Role, fa: SideRecord, fb: SideRecord) -> str
     )
 
 
-def _related(seed: int, slug: str, index: int, pages: int) -> list[tuple[str, str]]:
-    """``(href, text)`` "compare with other careers" links of a page, as the site writes
-    them: mostly canonical, some without the trailing slash, with a tracking query, or
-    into the ``/preview/`` path robots.txt disallows."""
+def _related(seed: int, slug: str, index: int, pages: int) -> list[tuple[str, str, str]]:
+    """``(href, text, other role's slug)`` "compare with other careers" links of a page, as
+    the site writes them: mostly canonical, some without the trailing slash, with a
+    tracking query, or into the ``/preview/`` path robots.txt disallows."""
     cat = catalog(seed)
     links = []
     for i, other in enumerate(cat.comparisons_of(slug, pages)[:12]):
@@ -480,23 +491,95 @@ def _related(seed: int, slug: str, index: int, pages: int) -> list[tuple[str, st
             else path
         )
         text = f"{render.sentence(cat.role_title(a) or a)} vs {(cat.role_title(b) or b).lower()}"
-        links.append((href, text))
+        links.append((href, text, b if a == slug else a))
     return links
+
+
+def pick_family(seed: int, index: int) -> str:
+    """The family page ``index`` is drawn in when none is asked for: every run of
+    ``len(FAMILIES)`` pages from a multiple of it holds each family once, in a seeded order."""
+    order = list(FAMILIES)
+    random.Random(f"{seed}:families:{index // len(order)}").shuffle(order)
+    return order[index % len(order)]
+
+
+@lru_cache(maxsize=16)
+def national_figures(seed: int) -> SideRecord:
+    """The "All jobs" national average a ``third_column`` page shows beside its roles."""
+    return _random_figures(random.Random(f"{seed}:all-jobs"), "All jobs")[0]
+
+
+def _missing_cell(rng: random.Random, fa: SideRecord, fb: SideRecord) -> tuple[str, str, str]:
+    """A (section, label, side) whose value is known, to leave out of the grid."""
+    candidates = [
+        (section, name, key)
+        for section, names in cells.TABLE_ROWS.items()
+        for name in names
+        for key, side in (("a", fa), ("b", fb))
+        if all(getattr(side, f) is not None for f in cells.LABEL_FIELDS[name])
+    ]
+    return rng.choice(candidates)
+
+
+def _related_pay(seed: int, others: list[str], fa: SideRecord, fb: SideRecord) -> tuple[int, ...]:
+    """An "Average salary" per related link: the other role's, never one of the page's."""
+    taken = {fa.average_salary_usd, fb.average_salary_usd}
+    pays = []
+    for slug in others:
+        pay = role(seed, slug).figures.average_salary_usd or 50_000
+        while pay in taken:
+            pay += 1_000
+        pays.append(pay)
+    return tuple(pays)
+
+
+def _hard_case(
+    name: str | None,
+    seed: int,
+    index: int,
+    fa: SideRecord,
+    fb: SideRecord,
+    related: list[tuple[str, str, str]],
+) -> render.Hard:
+    if name is None:
+        return render.Hard()
+    if name not in HARD_CASES:
+        raise KeyError(f"unknown hard case {name!r}; one of {HARD_CASES}")
+    rng = random.Random(f"{seed}:hard:{index}:{name}")
+    if name == "third_column":
+        return render.Hard(name, third=national_figures(seed), third_at=rng.randrange(3))
+    if name == "missing_cell":
+        return render.Hard(name, missing=_missing_cell(rng, fa, fb))
+    if name == "repeated_label":
+        pays = _related_pay(seed, [other for _, _, other in related], fa, fb)
+        repeat_at = rng.randrange(len(cells.TABLE_ROWS["overview"]) + 1)
+        return render.Hard(name, repeat_at=repeat_at, related_pay=pays)
+    return render.Hard(name)
 
 
 def generate_page(
     seed: int,
     index: int,
     *,
+    family: str | None = None,
     variant: str | None = None,
     size: str = "live",
     base_url: str = DEFAULT_BASE_URL,
     pages: int | None = None,
     revision: int = 0,
+    hard: str | None = None,
 ) -> GeneratedPage:
-    """Comparison page ``index`` of site ``seed`` and the record it parses to."""
+    """Comparison page ``index`` of site ``seed`` and the record it parses to.
+
+    ``family`` (one of ``FAMILIES`` or ``REFUSED_FAMILY``; None: ``pick_family``) is the
+    grid markup, ``variant`` the cosmetics, ``hard`` one of ``HARD_CASES``. None of them
+    changes the figures: ``expected`` depends on ``seed``, ``index`` and ``revision`` only.
+    """
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}")
+    family = family or pick_family(seed, index)
+    if family not in families.BY_NAME:
+        raise KeyError(f"unknown family {family!r}; one of {tuple(families.BY_NAME)}")
     cat = catalog(seed)
     slug_a, slug_b = cat.pair(index)
     ra, rb = role(seed, slug_a), role(seed, slug_b)
@@ -509,6 +592,12 @@ def generate_page(
     sentences, months_a, months_b, higher = _intro(rng, ra, rb, fa, fb)
     path = comparison_path(slug_a, slug_b)
     url = base_url.rstrip("/") + path
+    site_pages = pages or max(index + 1, 200)
+    related = _related(seed, slug_a, index, site_pages)
+    if hard == "repeated_label":  # the case needs related links: borrow some if none
+        for other in (slug_b, cat.slugs[0]):
+            related = related or _related(seed, other, index, site_pages)
+    case = _hard_case(hard, seed, index, fa, fb, related)
     content = render.PageContent(
         url=url,
         path=path,
@@ -520,11 +609,19 @@ def generate_page(
         side_b=fb,
         intro=" ".join(sentences),
         skills=_skills_sentences(ra, rb, fa, fb),
-        related=_related(seed, slug_a, index, pages or max(index + 1, 200)),
+        related=[(href, text) for href, text, _ in related],
         nav_roles=[(s, cat.role_title(s) or s) for s in cat.roles(min(60, pages or 60))],
         deploy=f"{seed}",
+        hard=case,
     )
-    html = render.render_page(content, variant, size, random.Random(f"{seed}:markup:{index}"))
+    html = render.render_page(
+        content,
+        variant,
+        size,
+        random.Random(f"{seed}:markup:{index}"),
+        family,
+        random.Random(f"{seed}:layout:{index}:{family}"),
+    )
     sides = {}
     for key, figures, months in (("a", fa, months_a), ("b", fb, months_b)):
         side = figures.model_copy(deep=True)
@@ -539,6 +636,7 @@ def generate_page(
         sides=Sides(a=sides["a"], b=sides["b"]),
         warnings=[],
     )
+    damaged = families.damaged_fields(family, *case.missing) if case.missing else frozenset()
     return GeneratedPage(
         index=index,
         seed=seed,
@@ -552,4 +650,7 @@ def generate_page(
         revision=revision,
         html=html,
         expected=expected,
+        family=family,
+        hard=hard,
+        damaged_fields=damaged,
     )

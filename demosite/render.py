@@ -1,118 +1,59 @@
-"""Markup for a generated comparison page, in the variants the parser must survive.
+"""Markup for a generated comparison page: any grid family, any cosmetic variant.
 
-The ``seed`` variant mirrors ``data/seed-page.html``. The others each exercise a set of
-the parse issue's robustness rules, so that together they cover all of them:
+The page around the grids (``<title>``, canonical link, h1, intro, "What does a … do?",
+related links, the live-size payload) is the same in every family; each of the four
+sections is a heading ("{Title a} vs {title b} overview|salary|education|demographics",
+as ``<h2>``, ``<h3>`` or ``<div role="heading">``) and a grid in the page's family
+(``demosite.families``) whose cells the variant (``demosite.cells``) fills.
 
-- ``classic``: no ``<thead>`` (header row of ``<td><strong>`` cells in ``<tbody>``),
-  ``<th>`` row labels, values in ``<span>``, parts split by ``<br>``, ``N/A`` for
-  unknown, Title Case labels, salary ranges in ``$48K`` form.
-- ``wrapped``: extra wrapper ``<div>``s around sections, tables and cell contents,
-  values in ``<strong><a>``, parts in ``<ul><li>``, shuffled rows, empty unknown cells.
-- ``shuffled``: shuffled sections and rows, ``<th>`` labels, values in ``<b>``, parts
-  separated by plain spaces, lower-case labels.
-- ``entities``: ``&nbsp;``, named and numeric entities (``&#36;``, ``&#37;``,
-  ``&#39;``, ``&#x27;``, ``&amp;``) in titles, labels and values; UPPER-CASE labels.
-
-CSS-module class names carry a hash of the deploy (the seed) and the variant, as the
-live site's change on every redeploy.
+Hard cases (``Hard``) change only the grids, and the related links: the roles in the
+opposite order, a third "All jobs" role, one missing cell, a label repeated in the
+overview and next to every related link.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html as htmllib
-import json
 import random
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
+from demosite import families, payload
+from demosite.cells import (
+    MARKUPS,
+    RENAMED_LABELS,
+    TABLE_ROWS,
+    VARIANT_NAMES,
+    Classes,
+    Markup,
+    Value,
+    cell,
+    label,
+    row_values,
+    text,
+)
+from demosite.families import Column, Context, Grid
 from schemas.records import SideRecord
+
+__all__ = ["MARKUPS", "VARIANT_NAMES", "Hard", "PageContent", "render_page"]
+
+THIRD_TITLE = "All jobs"
 
 
 @dataclass(frozen=True)
-class Markup:
-    name: str
-    thead: bool
-    header_td: bool
-    label_tag: str
-    value_wrap: tuple[str, ...]
-    part_sep: str
-    shuffle_rows: bool
-    shuffle_sections: bool
-    wrappers: int
-    entities: bool
-    null_text: str
-    label_case: str
-    money_k: bool
+class Hard:
+    """A hard case's particulars, picked (seeded) by the generator."""
 
-
-MARKUPS: dict[str, Markup] = {
-    m.name: m
-    for m in (
-        Markup("seed", True, False, "td", (), "div", False, False, 0, False, "-", "as_is", False),
-        Markup(
-            "classic",
-            False,
-            True,
-            "th",
-            ("span",),
-            "br",
-            False,
-            False,
-            0,
-            False,
-            "N/A",
-            "title",
-            True,
-        ),
-        Markup(
-            "wrapped",
-            True,
-            False,
-            "td",
-            ("strong", "a"),
-            "li",
-            True,
-            False,
-            2,
-            False,
-            "",
-            "as_is",
-            False,
-        ),
-        Markup(
-            "shuffled",
-            False,
-            False,
-            "th",
-            ("b",),
-            "space",
-            True,
-            True,
-            1,
-            False,
-            "-",
-            "lower",
-            False,
-        ),
-        Markup(
-            "entities",
-            True,
-            False,
-            "td",
-            ("span",),
-            "div",
-            False,
-            False,
-            0,
-            True,
-            "-",
-            "upper",
-            False,
-        ),
-    )
-}
-VARIANT_NAMES: tuple[str, ...] = tuple(MARKUPS)
+    name: str | None = None
+    #: (section, row label, "a" or "b"): the one cell left out
+    missing: tuple[str, str, str] | None = None
+    #: the "All jobs" role's figures and where the grids list it among the roles
+    third: SideRecord | None = None
+    third_at: int = 2
+    #: where the overview repeats the "Average salary" row
+    repeat_at: int = 0
+    #: an "Average salary" figure beside each related link
+    related_pay: tuple[int, ...] = ()
 
 
 @dataclass
@@ -130,6 +71,7 @@ class PageContent:
     related: list[tuple[str, str]]
     nav_roles: list[tuple[str, str]]
     deploy: str
+    hard: Hard = field(default_factory=Hard)
 
 
 # --- words -------------------------------------------------------------------------------
@@ -152,211 +94,64 @@ def sentence(title: str) -> str:
     return lowered[:1].upper() + lowered[1:]
 
 
-def num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+# --- grids -------------------------------------------------------------------------------
 
 
-# --- escaping ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Role:
+    """A role as the grids list it: ``key`` "a", "b" or "all" (the third role)."""
 
-_NUMERIC = {"$": "&#36;", "%": "&#37;", "'": "&#39;"}
-
-
-def text(value: str, markup: Markup, salt: int = 0) -> str:
-    """``value`` escaped for HTML; in the ``entities`` variant, spelled with entities."""
-    escaped = htmllib.escape(value, quote=False)
-    if not markup.entities:
-        return escaped
-    out = []
-    for i, ch in enumerate(escaped):
-        if ch in _NUMERIC:
-            out.append(_NUMERIC[ch] if (i + salt) % 2 == 0 or ch != "'" else "&#x27;")
-        elif ch == " " and (i + salt) % 3 == 0:
-            out.append("&nbsp;")
-        else:
-            out.append(ch)
-    return "".join(out)
+    key: str
+    title: str
+    values: dict[str, Value]
+    href: str
+    salt: int
 
 
-# --- class names -------------------------------------------------------------------------
+def _roles(c: PageContent, markup: Markup) -> list[_Role]:
+    """The roles in the order the grids list them."""
+    roles = [
+        _Role("a", c.title_a, row_values(c.side_a, c.slug_a, markup), f"/{c.slug_a}-jobs/", 0),
+        _Role("b", c.title_b, row_values(c.side_b, c.slug_b, markup), f"/{c.slug_b}-jobs/", 1),
+    ]
+    if c.hard.name == "reversed":
+        roles.reverse()
+    if c.hard.third is not None:
+        third = _Role("all", THIRD_TITLE, row_values(c.hard.third, "all", markup), "/jobs/", 2)
+        roles.insert(c.hard.third_at, third)
+    return roles
 
 
-class Classes:
-    def __init__(self, deploy: str, variant: str) -> None:
-        self._salt = f"{deploy}:{variant}"
-
-    def __call__(self, module: str, name: str) -> str:
-        digest = hashlib.sha1(f"{self._salt}:{module}:{name}".encode()).digest()
-        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-        suffix = "".join(alphabet[b % len(alphabet)] for b in digest[:5])
-        return f"{module}_{name}__{suffix}"
-
-
-# --- cells -------------------------------------------------------------------------------
-
-
-def _money(value: int | None) -> str | None:
-    return None if value is None else f"${value:,}"
-
-
-def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{num(value)}%"
-
-
-def _parts(pct: dict[str, float] | None, labels: dict[str, str] | None = None) -> list[str]:
-    if pct is None:
-        return []
-    return [f"{(labels or {}).get(k, k)}, {num(v)}%" for k, v in pct.items()]
-
-
-def _row_values(side: SideRecord, slug: str, markup: Markup) -> dict[str, object]:
-    """Row label -> plain text, list of parts, ("link", href, text) or None."""
-    degree = (
-        f"{side.most_common_degree}, {num(side.most_common_degree_pct)}%"
-        if side.most_common_degree is not None and side.most_common_degree_pct is not None
-        else None
-    )
-    low, high = side.salary_range_low_usd, side.salary_range_high_usd
-    if low is None or high is None:
-        salary_range = None
-    elif markup.money_k:
-        salary_range = f"Between ${low // 1000}K And ${high // 1000}K"
-    else:
-        salary_range = f"Between ${low:,} And ${high:,}"
-    city = side.highest_paying_city
-    return {
-        "Yearly salary": _money(side.yearly_salary_usd),
-        "Hourly rate": None if side.hourly_rate_usd is None else f"${side.hourly_rate_usd:.2f}",
-        "Growth rate": _pct(side.growth_rate_pct),
-        "Number of jobs": None if side.number_of_jobs is None else f"{side.number_of_jobs:,}",
-        "Job satisfaction": None if side.job_satisfaction is None else num(side.job_satisfaction),
-        "Most common degree": degree,
-        "Average age": None if side.average_age is None else num(side.average_age),
-        "Years of experience": (
-            None if side.years_of_experience is None else num(side.years_of_experience)
-        ),
-        "Average salary": _money(side.average_salary_usd),
-        "Salary range": salary_range,
-        "Highest paying City": None if city is None else ("link", f"/{slug}-jobs/salary/", city),
-        "Highest paying state": side.highest_paying_state,
-        "Best paying company": side.best_paying_company,
-        "Best paying industry": side.best_paying_industry,
-        "Most common major": side.most_common_major,
-        "Most common college": side.most_common_college,
-        "Gender ratio": _parts(side.gender_pct, {"male": "Male", "female": "Female"}) or None,
-        "Race ratio": _parts(side.race_pct) or None,
-        "LGBT Percentage": _pct(side.lgbt_pct),
-    }
-
-
-TABLE_ROWS: dict[str, tuple[str, ...]] = {
-    "overview": (
-        "Yearly salary",
-        "Hourly rate",
-        "Growth rate",
-        "Number of jobs",
-        "Job satisfaction",
-        "Most common degree",
-        "Average age",
-        "Years of experience",
-    ),
-    "salary": (
-        "Average salary",
-        "Salary range",
-        "Highest paying City",
-        "Highest paying state",
-        "Best paying company",
-        "Best paying industry",
-    ),
-    "education": ("Most common degree", "Most common major", "Most common college"),
-    "demographics": ("Average age", "Gender ratio", "Race ratio", "LGBT Percentage"),
-}
-
-
-def _label(label: str, markup: Markup) -> str:
-    shown = {
-        "as_is": label,
-        "title": label.title().replace("Lgbt", "LGBT"),
-        "lower": label.lower(),
-        "upper": label.upper(),
-    }[markup.label_case]
-    if markup.entities:
-        return text(shown, markup).replace(" ", "&nbsp;", 1)
-    return text(shown, markup)
-
-
-def _wrap(inner: str, markup: Markup, cls: Classes, href: str) -> str:
-    for tag in reversed(markup.value_wrap):
-        if tag == "a":
-            inner = f'<a href="{href}">{inner}</a>'
-        else:
-            inner = f'<{tag} class="{cls("table", "value")}">{inner}</{tag}>'
-    if markup.wrappers:
-        inner = f'<div class="{cls("table", "cell")}">{inner}</div>'
-    return inner
-
-
-def _cell(value: object, markup: Markup, cls: Classes, role_href: str, salt: int) -> str:
-    if value is None:
-        return text(markup.null_text, markup)
-    if isinstance(value, tuple):
-        _, href, shown = value
-        return f'<a href="{href}">{text(str(shown), markup, salt)}</a>'
-    if isinstance(value, list):
-        parts = [text(p, markup, salt + i) for i, p in enumerate(value)]
-        if markup.part_sep == "div":
-            inner = " ".join(f"<div>{p}</div>" for p in parts)
-        elif markup.part_sep == "br":
-            inner = "<br>".join(parts)
-        elif markup.part_sep == "li":
-            inner = '<ul class="list-unstyled">' + "".join(f"<li>{p}</li>" for p in parts) + "</ul>"
-        else:
-            inner = " ".join(parts)
-        return _wrap(inner, markup, cls, role_href)
-    return _wrap(text(str(value), markup, salt), markup, cls, role_href)
-
-
-def _table(table: str, c: PageContent, markup: Markup, cls: Classes, rng: random.Random) -> str:
-    values_a = _row_values(c.side_a, c.slug_a, markup)
-    values_b = _row_values(c.side_b, c.slug_b, markup)
-    labels = list(TABLE_ROWS[table])
+def _grid(
+    section: str,
+    c: PageContent,
+    roles: list[_Role],
+    family: families.Family,
+    ctx: Context,
+    rng: random.Random,
+) -> Grid:
+    markup = ctx.markup
+    names = list(TABLE_ROWS[section])
     if markup.shuffle_rows:
-        rng.shuffle(labels)
-    td, lt = cls("table", "data"), markup.label_tag
-    rows = []
-    for i, label in enumerate(labels):
-        cells = [
-            _cell(values_a[label], markup, cls, f"/{c.slug_a}-jobs/", i),
-            _cell(values_b[label], markup, cls, f"/{c.slug_b}-jobs/", i + 1),
-        ]
-        rows.append(
-            f'<tr><{lt} class="{td}">{_label(label, markup)}</{lt}>'
-            + "".join(f'<td class="{td}">{cell}</td>' for cell in cells)
-            + "</tr>"
+        rng.shuffle(names)
+    if c.hard.name == "repeated_label" and section == "overview":
+        names.insert(c.hard.repeat_at % (len(names) + 1), "Average salary")
+    shown = RENAMED_LABELS if family.renamed else {}
+    columns = []
+    for role in roles:
+        cells = tuple(
+            None
+            if c.hard.missing == (section, name, role.key)
+            else cell(
+                role.values[name], markup, ctx.cls, role.href, i + role.salt, family.split_parts
+            )
+            for i, name in enumerate(names)
         )
-    th = cls("table", "head")
-    titles = [text(c.title_a, markup, 1), text(c.title_b, markup, 2)]
-    if markup.header_td:
-        header = (
-            f'<tr><td class="{th}"></td>'
-            + "".join(f'<td class="{th}"><strong>{t}</strong></td>' for t in titles)
-            + "</tr>"
-        )
-    else:
-        header = (
-            f'<tr><th class="{th}"></th>'
-            + "".join(f'<th class="{th}">{t}</th>' for t in titles)
-            + "</tr>"
-        )
-    body = "\n".join(rows)
-    if markup.thead:
-        inner = f"<thead>{header}</thead>\n<tbody>\n{body}\n</tbody>"
-    else:
-        inner = f"<tbody>\n{header}\n{body}\n</tbody>"
-    out = f'<table class="{cls("table", "table")} compare-table">\n{inner}\n</table>'
-    for depth in range(markup.wrappers):
-        out = f'<div class="{cls("layout", f"wrap{depth}")}">{out}</div>'
-    return out
+        columns.append(Column(text(role.title, markup, role.salt + 1), cells))
+    return Grid(tuple(label(shown.get(n, n), markup) for n in names), tuple(columns))
 
+
+# --- sections ----------------------------------------------------------------------------
 
 _TABLE_BLURBS = {
     "overview": None,
@@ -368,7 +163,17 @@ _TABLE_BLURBS = {
 }
 
 
-def _section(table: str, c: PageContent, markup: Markup, cls: Classes, rng: random.Random) -> str:
+def _heading(inner: str, style: str, cls: Classes) -> str:
+    if style == "h3":
+        return f'<h3 class="z-mb-16">{inner}</h3>'
+    if style == "aria":
+        return f'<div role="heading" aria-level="2" class="{cls("section", "title")}">{inner}</div>'
+    return f'<h2 class="z-mb-24">{inner}</h2>'
+
+
+def _section(
+    table: str, c: PageContent, grid: str, markup: Markup, cls: Classes, style: str
+) -> str:
     ta, tb = c.title_a.lower(), c.title_b.lower()
     heading = f"{sentence(c.title_a)} vs {tb} {table}"
     blurb = _TABLE_BLURBS[table]
@@ -381,10 +186,9 @@ def _section(table: str, c: PageContent, markup: Markup, cls: Classes, rng: rand
             ab=f"{article(tb)} {tb}",
         )
         paragraph = f"<p>{text(said, markup)}</p>\n"
-    body = (
-        f'<h2 class="z-mb-24">{text(heading, markup)}</h2>\n{paragraph}'
-        f"{_table(table, c, markup, cls, rng)}"
-    )
+    for depth in range(markup.wrappers):
+        grid = f'<div class="{cls("layout", f"wrap{depth}")}">{grid}</div>'
+    body = f"{_heading(text(heading, markup), style, cls)}\n{paragraph}{grid}"
     if markup.wrappers > 1:
         body = f'<div class="{cls("section", "inner")}">{body}</div>'
     return f'<section class="bg-white z-p-20 z-mb-24" id="{table}">\n{body}\n</section>'
@@ -409,130 +213,76 @@ def _what_they_do(c: PageContent, markup: Markup) -> str:
     )
 
 
-def _related(c: PageContent, markup: Markup) -> str:
-    items = "\n".join(
-        f'<li><a class="list-link" href="{htmllib.escape(href)}">{text(label, markup)}</a></li>'
-        for href, label in c.related
-    )
+def _related(c: PageContent, markup: Markup, cls: Classes) -> str:
+    """The "Compare … with other careers" links (in the ``repeated_label`` hard case
+    each with an "Average salary" figure of its own)."""
+    items = []
+    for n, (href, shown) in enumerate(c.related):
+        item = f'<a class="list-link" href="{htmllib.escape(href)}">{text(shown, markup)}</a>'
+        if c.hard.related_pay:
+            item += (
+                f' <span class="{cls("related", "label")}">{label("Average salary", markup)}'
+                f'</span> <span class="{cls("related", "value")}">'
+                f"{text(f'${c.hard.related_pay[n]:,}', markup)}</span>"
+            )
+        items.append(f"<li>{item}</li>")
     heading = text(f"Compare {c.title_a.lower()} with other careers", markup)
     return (
         '<section class="bg-white z-p-20 z-mb-24" id="related">\n'
         f'<h2 class="z-mb-24">{heading}</h2>\n'
-        f'<ul class="list-unstyled">\n{items}\n</ul>\n</section>'
+        '<ul class="list-unstyled">\n' + "\n".join(items) + "\n</ul>\n</section>"
     )
-
-
-# --- live-size padding -------------------------------------------------------------------
-
-
-@lru_cache(maxsize=8)
-def _nav_entries(deploy: str, roles: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-    """Pre-serialized JSON navigation entries, the bulk of a live page's payload."""
-    rng = random.Random(f"{deploy}:nav")
-    entries = []
-    for i in range(900):
-        slug, title = roles[i % len(roles)]
-        entry = {
-            "id": rng.randrange(10**6, 10**7),
-            "slug": slug,
-            "title": title,
-            "href": f"/{slug}-jobs/",
-            "jobCount": rng.randrange(1000, 500000),
-            "medianSalary": rng.randrange(25000, 200000),
-            "tags": rng.sample(
-                [
-                    "remote",
-                    "entry-level",
-                    "full-time",
-                    "part-time",
-                    "hybrid",
-                    "contract",
-                    "union",
-                    "night-shift",
-                    "travel",
-                ],
-                3,
-            ),
-            "image": f"/_next/image?url=%2Fimages%2F{slug}.webp&w=256&q=75",
-        }
-        entries.append(json.dumps(entry, separators=(",", ":")))
-    return tuple(entries)
-
-
-@lru_cache(maxsize=8)
-def _nav_html(deploy: str, variant: str, roles: tuple[tuple[str, str], ...]) -> tuple[str, str]:
-    cls = Classes(deploy, variant)
-    link = cls("header", "menuLink")
-    menu = "\n".join(
-        f'<li class="{cls("header", "menuItem")}"><a class="{link}" href="/{slug}-jobs/">'
-        f"{htmllib.escape(title, quote=False)}</a></li>"
-        for slug, title in roles
-    )
-    header_menu = f'<ul class="{cls("header", "menu")}">\n{menu}\n</ul>'
-    columns = []
-    for col in range(6):
-        items = "".join(
-            f'<li><a href="/{slug}-jobs/">{htmllib.escape(title, quote=False)} jobs</a></li>'
-            for slug, title in roles[col::6]
-        )
-        columns.append(f'<div class="{cls("footer", "column")}"><ul>{items}</ul></div>')
-    return header_menu, "\n".join(columns)
-
-
-def _next_data(c: PageContent, size: str, rng: random.Random) -> str:
-    props: dict[str, object] = {
-        "props": {
-            "pageProps": {
-                "slugA": c.slug_a,
-                "slugB": c.slug_b,
-                "titleA": c.title_a,
-                "titleB": c.title_b,
-            }
-        },
-        "page": "/[job]/[comparison]",
-        "buildId": hashlib.sha1(c.deploy.encode()).hexdigest()[:8],
-    }
-    payload = json.dumps(props, separators=(",", ":"))
-    if size == "live":
-        entries = _nav_entries(c.deploy, tuple(c.nav_roles))
-        count = rng.randint(620, 820)
-        nav = ",".join(entries[:count])
-        payload = payload[:-1] + f',"navigation":[{nav}]}}'
-    return payload.replace("</", "<\\/")
 
 
 # --- the page ----------------------------------------------------------------------------
 
+_NAV_LINKS = (
+    ("/jobs/", "Explore jobs"),
+    ("/jobs/search/", "Find specific jobs"),
+    ("/careers/", "Explore careers"),
+    ("/professions/", "Explore professions"),
+    ("/best-companies/", "Best companies"),
+    ("/companies/", "Explore companies"),
+)
 
-def render_page(c: PageContent, variant: str, size: str, rng: random.Random) -> str:
+
+def render_page(
+    c: PageContent,
+    variant: str,
+    size: str,
+    rng: random.Random,
+    family: str = "rows",
+    layout_rng: random.Random | None = None,
+) -> str:
+    """The page's HTML. ``rng`` drives the variant's shuffles and the payload size;
+    ``layout_rng`` the family's own choices (legend form, pair markup, ...)."""
     markup = MARKUPS[variant]
-    cls = Classes(c.deploy, variant)
-    ta, tb = c.title_a.lower(), c.title_b.lower()
-    title = f"{c.title_a} vs {c.title_b}: What Are The Differences? - Zippia"
-    sections = [
-        _section(t, c, markup, cls, rng)
-        for t in ("overview", "salary", "education", "demographics")
-    ]
+    spec = families.BY_NAME[family]
+    # rows keeps the class names it always had; other families hash differently
+    salt = variant if family == "rows" else f"{variant}:{family}"
+    cls = Classes(c.deploy, salt)
+    ctx = Context(markup, cls, layout_rng or random.Random(f"{c.deploy}:{c.path}:{family}"))
+    style = families.heading_style(family, VARIANT_NAMES.index(variant))
+    roles = _roles(c, markup)
+    sections = []
+    for table in ("overview", "salary", "education", "demographics"):
+        grid = spec.render(_grid(table, c, roles, spec, ctx, rng), ctx)
+        sections.append(_section(table, c, grid, markup, cls, style))
     sections.insert(1, _what_they_do(c, markup))
     if markup.shuffle_sections:
         rng.shuffle(sections)
-    sections.append(_related(c, markup))
+    sections.append(_related(c, markup, cls))
     header_menu = footer_columns = ""
     if size == "live":
-        header_menu, footer_columns = _nav_html(c.deploy, variant, tuple(c.nav_roles))
-    css = hashlib.sha1(f"{c.deploy}:{variant}:css".encode()).hexdigest()[:10]
+        header_menu, footer_columns = payload.nav_html(c.deploy, salt, tuple(c.nav_roles))
+    css = hashlib.sha1(f"{c.deploy}:{salt}:css".encode()).hexdigest()[:10]
     nav_links = "\n".join(
-        f'    <a class="{cls("header", "link")}" href="{href}">{label}</a>'
-        for href, label in (
-            ("/jobs/", "Explore jobs"),
-            ("/jobs/search/", "Find specific jobs"),
-            ("/careers/", "Explore careers"),
-            ("/professions/", "Explore professions"),
-            ("/best-companies/", "Best companies"),
-            ("/companies/", "Explore companies"),
-        )
+        f'    <a class="{cls("header", "link")}" href="{href}">{shown}</a>'
+        for href, shown in _NAV_LINKS
     )
     esc = htmllib.escape
+    ta, tb = c.title_a.lower(), c.title_b.lower()
+    title = f"{c.title_a} vs {c.title_b}: What Are The Differences? - Zippia"
     description = (
         f"The differences between {plural(ta)} and {plural(tb)} can be seen in a few details."
     )
@@ -541,6 +291,8 @@ def render_page(c: PageContent, variant: str, size: str, rng: random.Random) -> 
         f'<div class="{cls("breadcrumbs", "crumbs")}"><a href="/{c.slug_a}-jobs/">'
         f"{text(c.title_a, markup)}</a> &gt; <span>{heading}</span></div>"
     )
+    props = {"slugA": c.slug_a, "slugB": c.slug_b, "titleA": c.title_a, "titleB": c.title_b}
+    next_data = payload.next_data(props, c.deploy, c.nav_roles, size, rng)
     copyright_ = "<p>Copyright &copy; Zippia, Inc.</p>"
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -572,7 +324,7 @@ def render_page(c: PageContent, variant: str, size: str, rng: random.Random) -> 
 </main>
 <footer class="{cls("footer", "footer")}">{footer_columns}{copyright_}</footer>
 </div>
-<script id="__NEXT_DATA__" type="application/json">{_next_data(c, size, rng)}</script>
+<script id="__NEXT_DATA__" type="application/json">{next_data}</script>
 </body>
 </html>
 """

@@ -130,7 +130,9 @@ def test_pages_cover_every_phrasing_and_value_shape() -> None:
 
 
 def test_variants_carry_their_markup() -> None:
-    pages = {v: generate_page(SEED, 3, variant=v, size="small").html for v in VARIANTS}
+    pages = {
+        v: generate_page(SEED, 3, family="rows", variant=v, size="small").html for v in VARIANTS
+    }
     assert pages["seed"].count("<thead>") == 4 and "<div>Male, " in pages["seed"]
     assert "<thead>" not in pages["classic"] and "<th class" in pages["classic"]
     assert "Male, " in pages["classic"] and "<br>" in pages["classic"]
