@@ -108,6 +108,8 @@ class Grid:
     unknown: list[tuple[str, str, list[str]]] = field(default_factory=list)
     """``(section, label, values)`` of rows shaped like the metric rows read whose label
     is not a known one."""
+    titled: set[str] = field(default_factory=set)
+    """Sections whose grid names both roles, whatever its labels."""
     positioned: list[str] = field(default_factory=list)
     """Grid elements whose inline style moves them from where their DOM order puts them."""
     headers: list[_Line] = field(default_factory=list, repr=False)
@@ -285,6 +287,8 @@ class _Region:
                     headers.append(line)
             else:
                 singles.append((line, side))
+        if {side for _, side, _ in titled} == {"a", "b"}:
+            self.grid.titled.add(self.section)
         earlier = list(self.grid.headers)
         self.grid.headers.extend(headers)
         seen: set[int] = set()
@@ -364,8 +368,8 @@ class _Region:
                 return
         values = [c for i, c in enumerate(line.cells) if i != at]
         card = _card_side(line.node, cards)
-        if len(values) == 1 and card is not None:
-            self._read(label, card, values[0], None)
+        if values and card is not None:
+            self._read(label, card, _joined(values), None)
             return
         if card is None and self._self_named(label, values, cards):
             return
@@ -434,8 +438,8 @@ class _Region:
             if any(v.side is not None for v in values):
                 self._unaligned(label, "a role title among its values")
                 continue
-            if len(values) == 1 and card is not None:
-                self._read(label, card, values[0], None)
+            if values and card is not None:
+                self._read(label, card, _joined(values), None)
                 continue
             columns = _legend_columns(legend, len(values)) if legend is not None else None
             if columns is None:
@@ -519,6 +523,14 @@ def _positioned(node: LexborNode) -> bool:
         elif name in ("flex-direction", "flex-flow") and "reverse" in value:
             return True
     return False
+
+
+def _joined(values: list[_Cell]) -> _Cell:
+    """In a role's card every cell after a label is part of that role's one value (a
+    gender split as two ``<div>``s)."""
+    if len(values) == 1:
+        return values[0]
+    return _Cell(values[0].node, " ".join(v.text for v in values if v.text))
 
 
 def _single(node: LexborNode) -> bool:

@@ -214,7 +214,7 @@ def _check(grid: Grid, tree: LexborHTMLParser, names: RoleNames, text: _PageText
                 f"heading ending in {'/'.join(SECTIONS)}"
             )
         raise ParseError("no_tables", f"no {'/'.join(SECTIONS)} section: no comparison grid")
-    if not found:
+    if not found and not grid.titled:
         raise ParseError(
             "no_tables",
             f"{len(grid.sections)} section heading(s) ({', '.join(grid.sections)}) but no "
@@ -224,6 +224,11 @@ def _check(grid: Grid, tree: LexborHTMLParser, names: RoleNames, text: _PageText
         raise _changed(
             "the grid's layout depends on CSS positioning, which the parser does not read: "
             + "; ".join(grid.positioned[:3])
+        )
+    if not found:
+        raise _changed(
+            f"the {'/'.join(sorted(grid.titled))} grid names both roles but none of its row "
+            "labels is a known one: the labels have changed"
         )
     if len(found) < MIN_LABELS:
         raise _changed(
