@@ -10,12 +10,14 @@ Python API::
     running = start_in_thread(site, port=0, slow_seconds=3.0)  # its own thread and loop
     running.base_url          # "http://127.0.0.1:PORT/"
     site.fault_for(path); site.change(k); site.remove(k); site.expected(path)
+    site.redesign(k, "aria"); site.family_of(path)
     running.stats()           # the per-client counters, as /_admin/stats shows them
     running.stop()
 
 Admin endpoints (under ``/_admin/``, disallowed by robots.txt, never counted):
 ``stats``, ``stats/reset``, ``faults``, ``state``, ``pages``, ``expected?path=P``,
-``change?k=K``, ``remove?k=K`` (GET or POST), all answering JSON.
+``change?k=K``, ``remove?k=K``, ``redesign?k=K&to=FAMILY`` (GET or POST), all answering
+JSON.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from email.utils import formatdate, parsedate_to_datetime
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
+from demosite import families
 from demosite import faults as faultlib
 from demosite.site import (
     ADMIN_PREFIX,
@@ -440,14 +443,21 @@ class DemoServer:
             if record is None:
                 return 404, json.dumps({"error": "not a live comparison page"}).encode()
             payload = record.model_dump(mode="json")
-        elif name in ("change", "remove"):
+        elif name in ("change", "remove", "redesign"):
             try:
                 k = int(query.get("k", "1"))
             except ValueError:
                 return 400, json.dumps({"error": "k must be an integer"}).encode()
-            payload = (
-                {"changed": site.change(k)} if name == "change" else {"removed": site.remove(k)}
-            )
+            if name == "change":
+                payload = {"changed": site.change(k)}
+            elif name == "remove":
+                payload = {"removed": site.remove(k)}
+            else:
+                to = query.get("to", "")
+                if to not in families.BY_NAME:
+                    error = f"to must be one of {', '.join(families.BY_NAME)}"
+                    return 400, json.dumps({"error": error}).encode()
+                payload = {"redesigned": site.redesign(k, to), "to": to}
         else:
             return 404, json.dumps({"error": f"no admin endpoint {name!r}"}).encode()
         return 200, json.dumps(payload).encode()

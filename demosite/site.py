@@ -1,4 +1,5 @@
-"""What the demo site serves at each path, and its switches (faults, change, remove).
+"""What the demo site serves at each path, and its switches (faults, change, remove,
+redesign).
 
 ``Site`` knows nothing of sockets: ``resolve(path)`` answers with a ``Resource`` (a body
 with its validators), a redirect, or an error status, and the HTTP server in
@@ -6,6 +7,10 @@ with its validators), a redirect, or an error status, and the HTTP server in
 
 Pages carry canonical links on the live site's base (the demo site is a mirror), so
 a page's bytes, ETag and Last-Modified do not depend on the port it is served on.
+
+Every generated comparison page is drawn in the site's ``markup``: one grid family
+(``demosite.families``) or ``mixed``, the generator's seeded spread of all of them. The
+seed page stays the real page it is (row tables).
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
-from demosite import generator
+from demosite import families, generator
 from demosite.faults import Fault, plan_faults
 from schemas.records import ComparisonRecord
 from scraper.urls import comparison_path, comparison_slugs, role_path, role_slug_of
 
 DEFAULT_PAGES = 200
+MIXED = "mixed"
+#: what ``--markup`` offers: one family for every page, or the seeded spread
+MARKUPS: tuple[str, ...] = (*generator.FAMILIES, MIXED)
 DISALLOWED_PREFIXES: tuple[str, ...] = ("/preview/", "/_admin/")
 PREVIEW_PREFIX = "/preview"
 LOOP_PREFIX = "/redirect-loop"
@@ -67,7 +75,7 @@ def _etag(body: bytes) -> str:
 
 def _last_modified(key: str, revision: int) -> datetime:
     """A date derived from what the content is (never the clock): each revision of a
-    page is 30 days newer than the one before."""
+    page (a change of its figures or of its markup) is 30 days newer than the one before."""
     digest = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
     return _EPOCH + timedelta(days=30 * revision, seconds=digest % (25 * 86400))
 
@@ -92,13 +100,17 @@ class Site:
         faults: str = "clean",
         crawl_delay: float | None = None,
         cache_pages: int = 256,
+        markup: str = MIXED,
     ) -> None:
         if pages < 4:
             raise ValueError("pages must be at least 4")
+        if markup != MIXED and markup not in families.BY_NAME:
+            raise ValueError(f"markup must be {MIXED!r} or one of {tuple(families.BY_NAME)}")
         self.seed = seed
         self.pages = pages
         self.profile = faults
         self.crawl_delay = crawl_delay
+        self.markup = markup
         self.base_url = "http://127.0.0.1/"
         self.catalog = generator.catalog(seed)
         self.catalog.extend(pages)
@@ -107,6 +119,8 @@ class Site:
         self._lock = threading.Lock()
         self._revisions: dict[int, int] = {}
         self._removed: set[int] = set()
+        self._redesigned: dict[int, str] = {}  # page -> the family it was switched to
+        self._redesigns: dict[int, int] = {}  # page -> how many times it was
         self._generation = 0
         self._cache: OrderedDict[str, Resource] = OrderedDict()
         self._cache_size = cache_pages
@@ -141,6 +155,42 @@ class Site:
             self._cache.clear()
             return [self.paths[i] for i in chosen]
 
+    def redesign(self, k: int, family: str) -> list[str]:
+        """Switch ``k`` live pages (none with a permanent fault, none already drawn in
+        ``family``) to markup ``family``, any of ``families.BY_NAME`` (``renamed`` too):
+        new body and ETag, a newer Last-Modified, the same figures. Returns their paths."""
+        if family not in families.BY_NAME:
+            raise ValueError(f"family must be one of {tuple(families.BY_NAME)}")
+        with self._lock:
+            self._generation += 1
+            rng = random.Random(f"{self.seed}:redesign:{self._generation}")
+            pool = [i for i in self._eligible() if self._family(i) != family]
+            chosen = sorted(rng.sample(pool, min(k, len(pool))))
+            for i in chosen:
+                self._redesigned[i] = family
+                self._redesigns[i] = self._redesigns.get(i, 0) + 1
+            self._cache.clear()
+            return [self.paths[i] for i in chosen]
+
+    def _family(self, index: int) -> str:
+        """The markup family page ``index`` is served in (call with the lock held)."""
+        if index in self._redesigned:
+            return self._redesigned[index]
+        return generator.pick_family(self.seed, index) if self.markup == MIXED else self.markup
+
+    def family_of(self, path: str) -> str | None:
+        """The family a generated comparison page (canonical path) is served in."""
+        index = self._index.get(path)
+        if index is None:
+            return None
+        with self._lock:
+            return self._family(index)
+
+    def _stamp(self, index: int) -> int:
+        """How many times page ``index`` changed or was redesigned (lock held): each one
+        moves its Last-Modified 30 days on."""
+        return self._revisions.get(index, 0) + self._redesigns.get(index, 0)
+
     def remove(self, k: int) -> list[str]:
         """Make ``k`` live pages answer 410 and leave the sitemaps. Returns their paths."""
         with self._lock:
@@ -158,7 +208,9 @@ class Site:
                 "pages": self.pages,
                 "faults": self.profile,
                 "crawl_delay": self.crawl_delay,
+                "markup": self.markup,
                 "changed": {self.paths[i]: r for i, r in sorted(self._revisions.items())},
+                "redesigned": {self.paths[i]: f for i, f in sorted(self._redesigned.items())},
                 "removed": [self.paths[i] for i in sorted(self._removed)],
             }
 
@@ -242,23 +294,28 @@ class Site:
         with self._lock:
             if index in self._removed:
                 return Missing(410)
-            revision = self._revisions.get(index, 0)
-        return self._cached(path, lambda: self._render(index, revision))
+            revision, family, stamp = (
+                self._revisions.get(index, 0),
+                self._family(index),
+                self._stamp(index),
+            )
+        return self._cached(path, lambda: self._render(index, revision, family, stamp))
 
     def _seed_resource(self) -> Resource:
         html, _ = generator.seed_page()
         return _resource(html.encode(), "text/html; charset=utf-8", "seed", 0)
 
-    def _render(self, index: int, revision: int) -> Resource:
+    def _render(self, index: int, revision: int, family: str, stamp: int) -> Resource:
         page = generator.generate_page(
             self.seed,
             index,
+            family=family,
             base_url=generator.DEFAULT_BASE_URL,
             pages=self.pages,
             revision=revision,
         )
         key = f"{self.seed}:{page.path}"
-        return _resource(page.html.encode(), "text/html; charset=utf-8", key, revision)
+        return _resource(page.html.encode(), "text/html; charset=utf-8", key, stamp)
 
     def _role_known(self, slug: str) -> bool:
         return bool(self.catalog.comparisons_of(slug, self.pages))
@@ -369,14 +426,15 @@ class Site:
             n = int(name.split("-")[1].split(".")[0])
             chunks = len(self._sitemap_names()) - 1
             with self._lock:
-                removed, revisions = set(self._removed), dict(self._revisions)
+                removed = set(self._removed)
+                stamps = {i: self._stamp(i) for i in range(n - 1, self.pages, chunks)}
             if n == 1:
                 urls.append((generator.SEED_PATH, _last_modified("seed", 0)))
             for i in range(n - 1, self.pages, chunks):
                 if i in removed:
                     continue
-                path, revision = self.paths[i], revisions.get(i, 0)
-                lastmod = _last_modified(f"{self.seed}:{path}", revision)
+                path = self.paths[i]
+                lastmod = _last_modified(f"{self.seed}:{path}", stamps[i])
                 shown = (
                     path.rstrip("/")
                     if i % 11 == 3

@@ -1,10 +1,10 @@
 """Pytest fixtures that serve the demo site in-process on a free port of 127.0.0.1.
 
-``demo_site`` is a clean 50-page site (seed 1); ``demo_site_factory(pages=, faults=,
-seed=, crawl_delay=, slow_seconds=)`` starts others (all stopped at teardown). A fixture
-site's "slow" fault stalls 2 s: give the client a shorter timeout to see it time out.
-Expose them with ``from demosite.testing import demo_site, demo_site_factory`` in a
-conftest.
+``demo_site`` is a clean 50-page site (seed 1, mixed markup); ``demo_site_factory(pages=,
+faults=, seed=, crawl_delay=, slow_seconds=, markup=)`` starts others (all stopped at
+teardown). A fixture site's "slow" fault stalls 2 s: give the client a shorter timeout to
+see it time out. Expose them with ``from demosite.testing import demo_site,
+demo_site_factory`` in a conftest.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import pytest
 
 from demosite.server import RunningSite, start_in_thread
-from demosite.site import Site
+from demosite.site import MIXED, Site
 
 FIXTURE_PAGES = 50
 FIXTURE_SLOW_SECONDS = 2.0
@@ -34,8 +34,9 @@ def start_site(
     crawl_delay: float | None = None,
     slow_seconds: float = FIXTURE_SLOW_SECONDS,
     port: int = 0,
+    markup: str = MIXED,
 ) -> RunningSite:
-    site = Site(seed=seed, pages=pages, faults=faults, crawl_delay=crawl_delay)
+    site = Site(seed=seed, pages=pages, faults=faults, crawl_delay=crawl_delay, markup=markup)
     return start_in_thread(site, port=port, slow_seconds=slow_seconds)
 
 

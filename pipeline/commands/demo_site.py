@@ -9,7 +9,7 @@ import click
 
 from demosite.faults import PROFILES
 from demosite.server import DEFAULT_PORT, DEFAULT_SLOW_SECONDS, serve_forever
-from demosite.site import DEFAULT_PAGES, Site
+from demosite.site import DEFAULT_PAGES, MARKUPS, MIXED, Site
 
 
 @click.command("demo-site")
@@ -30,6 +30,13 @@ from demosite.site import DEFAULT_PAGES, Site
     show_default=True,
     help="clean: none; flaky: transient faults only; hostile: all of them.",
 )
+@click.option(
+    "--markup",
+    type=click.Choice(MARKUPS),
+    default=MIXED,
+    show_default=True,
+    help="Grid markup of every comparison page; mixed spreads the families over the pages.",
+)
 @click.option("--crawl-delay", type=float, default=None, help="Crawl-delay for robots.txt.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Which site to generate.")
 @click.option(
@@ -40,16 +47,24 @@ from demosite.site import DEFAULT_PAGES, Site
     help="How long a 'slow' fault stalls (beyond the crawler's default 30 s timeout).",
 )
 def command(
-    port: int, pages: int, faults: str, crawl_delay: float | None, seed: int, slow_seconds: float
+    port: int,
+    pages: int,
+    faults: str,
+    markup: str,
+    crawl_delay: float | None,
+    seed: int,
+    slow_seconds: float,
 ) -> None:
     """Serve a seeded local copy of the comparison site, with fault switches; prints its
-    base URL. Admin endpoints: /_admin/ (stats, faults, change, remove; see demosite/README.md)."""
-    site = Site(seed=seed, pages=pages, faults=faults, crawl_delay=crawl_delay)
+    base URL. Admin endpoints: /_admin/ (stats, faults, change, remove, redesign; see
+    demosite/README.md)."""
+    site = Site(seed=seed, pages=pages, faults=faults, crawl_delay=crawl_delay, markup=markup)
 
     def announce(base_url: str) -> None:
         click.echo(base_url, nl=True)
         click.echo(
-            f"demo site: {pages + 1} comparison pages, faults={faults}, seed={seed}; "
+            f"demo site: {pages + 1} comparison pages, faults={faults}, markup={markup}, "
+            f"seed={seed}; "
             "Ctrl-C stops it",
             err=True,
         )
