@@ -25,50 +25,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import Side
+from scraper.lines import (
+    SKIPPED,
+    TEXT,
+    Cell,
+    Line,
+    aligned,
+    card_side,
+    cells_of,
+    following,
+    inside,
+    is_label_header,
+    joined,
+    legend_columns,
+    positioned,
+    role_cards,
+    single,
+    style_of,
+    title_in,
+)
+from scraper.roles import RoleNames
 from scraper.tables import ROWS, Row, row_key, section_of
-from scraper.urls import slugify
 from scraper.values import clean
 
 LABELS: dict[str, Row] = {key: row for rows in ROWS.values() for key, row in rows.items()}
 """Every known row label (compared by ``row_key``), whichever section shows it."""
 
 _HEADINGS = "h1,h2,h3,h4,h5,h6,[role=heading]"
-_SKIPPED = frozenset({"script", "style", "template", "noscript", "-comment"})
-_NOT_CELLS = frozenset(
-    {"br", "wbr", "hr", "img", "svg", "picture", "i", "input", "button", "link", "meta", "source"}
-)
-"""Elements that, when empty, are decoration between cells rather than an empty cell."""
-_TITLE_MAX = 160
-_SIDES: tuple[Side, Side] = ("a", "b")
-
-
-@dataclass(frozen=True)
-class RoleNames:
-    """How the page names its two roles: slug forms of the URL's slugs and of the h1 and
-    ``<title>`` "X vs Y" halves, per side. A text names a role when its slug is one of
-    that side's and none of the other's."""
-
-    a: frozenset[str]
-    b: frozenset[str]
-
-    def side_of(self, text: str) -> Side | None:
-        if not text or len(text) > _TITLE_MAX:
-            return None
-        slug = _slug(text.rstrip(" :"))
-        in_a, in_b = slug in self.a, slug in self.b
-        if in_a == in_b:
-            return None
-        return "a" if in_a else "b"
-
-
-@lru_cache(maxsize=8192)
-def _slug(text: str) -> str:
-    return slugify(text.replace("\u2019", "'"))
 
 
 @dataclass(frozen=True)
@@ -112,35 +99,8 @@ class Grid:
     """Sections whose grid names both roles, whatever its labels."""
     positioned: list[str] = field(default_factory=list)
     """Grid elements whose inline style moves them from where their DOM order puts them."""
-    headers: list[_Line] = field(default_factory=list, repr=False)
+    headers: list[Line] = field(default_factory=list, repr=False)
     """Header lines naming both roles, of every section read so far."""
-
-
-@dataclass
-class _Cell:
-    node: LexborNode
-    text: str
-    key: str | None = None
-    """The row label key, when the cell is a known label."""
-    side: Side | None = None
-    """The role the cell names, when it is a role title."""
-
-
-@dataclass
-class _Line:
-    node: LexborNode
-    cells: list[_Cell]
-    order: int
-    """Document position of the line's first text, for "the nearest header before"."""
-
-    def positions(self, *, labels: bool) -> list[int]:
-        if labels:
-            return [i for i, c in enumerate(self.cells) if c.key is not None]
-        return [i for i, c in enumerate(self.cells) if c.side is not None]
-
-    def names_both(self) -> bool:
-        sides = [c.side for c in self.cells if c.side is not None]
-        return sorted(sides) == ["a", "b"] and all(c.key is None for c in self.cells)
 
 
 def read_grid(tree: LexborHTMLParser, names: RoleNames) -> Grid:
@@ -153,7 +113,7 @@ def read_grid(tree: LexborHTMLParser, names: RoleNames) -> Grid:
         stops = starts | {mem_id for mem_id, other in others.items() if other <= level}
         stops.discard(node.mem_id)
         region = _Region(section, names, grid)
-        region.collect(_following(node), stops)
+        region.collect(following(node), stops)
         region.read()
     return grid
 
@@ -192,7 +152,7 @@ def _headings_by_text(tree: LexborHTMLParser) -> list[tuple[str, LexborNode, int
         return []
     found = []
     for node in body.traverse(include_text=True):
-        if node.tag_id != _TEXT:
+        if node.tag_id != TEXT:
             continue
         text = clean(node.text_content or "")
         if " vs " in text.lower() and (section := _section_of(text)) is not None:
@@ -210,29 +170,6 @@ def _level(node: LexborNode) -> int:
     return int(level) if level.isdigit() else 2
 
 
-def _probe_text_id() -> int:
-    probe = LexborHTMLParser("<p>x</p>").css_first("p")
-    assert probe is not None and probe.child is not None
-    return probe.child.tag_id
-
-
-_TEXT = _probe_text_id()
-
-
-def _following(node: LexborNode) -> Iterator[LexborNode]:
-    """Every node after ``node`` and its subtree, in document order."""
-    current: LexborNode | None = node
-    while current is not None:
-        sibling = current.next
-        while sibling is None:
-            current = current.parent
-            if current is None:
-                return
-            sibling = current.next
-        yield from sibling.traverse(include_text=True)
-        current = sibling
-
-
 class _Region:
     """One section: the nodes from its heading to the next heading of its level or above."""
 
@@ -242,7 +179,7 @@ class _Region:
         self.grid = grid
         self.labels: list[tuple[LexborNode, str, int]] = []
         self.titles: list[tuple[LexborNode, Side, int]] = []
-        self._lines: dict[int, _Line] = {}
+        self._lines: dict[int, Line] = {}
         self._rows_in: dict[int, tuple[LexborNode, int]] = {}
         """Parents of the metric rows read (``mem_id`` -> node, label position)."""
         self._rows_read: set[int] = set()
@@ -253,13 +190,13 @@ class _Region:
         order = 0
         for node in nodes:
             if skipped is not None:
-                if _inside(node, skipped):
+                if inside(node, skipped):
                     continue
                 skipped = None
-            if node.tag_id != _TEXT:
+            if node.tag_id != TEXT:
                 if node.mem_id in stop_at:
                     return
-                if (node.tag or "") in _SKIPPED:
+                if (node.tag or "") in SKIPPED:
                     skipped = node
                 continue
             text = node.text_content or ""
@@ -275,9 +212,9 @@ class _Region:
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)
         titled = [(self._cell_of(node), side, order) for node, side, order in self.titles]
-        cards = _cards([(cell, side) for cell, side, _ in titled])
-        headers: list[_Line] = []
-        singles: list[tuple[_Line, Side]] = []
+        cards = role_cards([(cell, side) for cell, side, _ in titled])
+        headers: list[Line] = []
+        singles: list[tuple[Line, Side]] = []
         for cell, side, order in titled:
             line = self._line(cell.parent, order)
             if line is None:
@@ -301,7 +238,7 @@ class _Region:
             labels = line.positions(labels=True)
             if len(labels) == 1:
                 self._row(line, labels[0], line.cells[labels[0]], headers, earlier, cards)
-            elif _is_label_header(line, labels):
+            elif is_label_header(line, labels):
                 self._label_header(line, labels, singles)
             else:
                 self._groups(line, labels, headers, cards)
@@ -313,41 +250,41 @@ class _Region:
         title's cell."""
         cell = node
         parent = node.parent
-        while parent is not None and _single(parent):
+        while parent is not None and single(parent):
             cell, parent = parent, parent.parent
         return cell
 
-    def _line(self, node: LexborNode | None, order: int) -> _Line | None:
+    def _line(self, node: LexborNode | None, order: int) -> Line | None:
         if node is None:
             return None
         line = self._lines.get(node.mem_id)
         if line is None:
-            line = _Line(node, [self._classify(c) for c in _cells(node)], order)
+            line = Line(node, [self._classify(c) for c in cells_of(node)], order)
             self._lines[node.mem_id] = line
             for element in (node, *(c.node for c in line.cells)):
-                if element.tag_id != _TEXT and _positioned(element):
-                    self.grid.positioned.append(f"{element.tag} style={_style(element)!r}")
+                if element.tag_id != TEXT and positioned(element):
+                    self.grid.positioned.append(f"{element.tag} style={style_of(element)!r}")
         return line
 
-    def _classify(self, node: LexborNode) -> _Cell:
-        if node.tag_id == _TEXT:
+    def _classify(self, node: LexborNode) -> Cell:
+        if node.tag_id == TEXT:
             text = clean(node.text_content or "")
         else:
             text = clean(node.text(separator=" "))
         key = row_key(text) if text else ""
         if key in LABELS:
-            return _Cell(node, text, key=key)
-        return _Cell(node, text, side=self.names.side_of(text))
+            return Cell(node, text, key=key)
+        return Cell(node, text, side=self.names.side_of(text))
 
     # --- the three shapes -----------------------------------------------------------------
 
     def _row(
         self,
-        line: _Line,
+        line: Line,
         at: int,
-        label: _Cell,
-        headers: list[_Line],
-        earlier: list[_Line],
+        label: Cell,
+        headers: list[Line],
+        earlier: list[Line],
         cards: dict[int, Side],
         climbs: int = 2,
     ) -> None:
@@ -357,7 +294,7 @@ class _Region:
         around it."""
         before = [h for h in headers if h.order <= line.order][::-1] + earlier[::-1]
         for header in before:
-            columns = _aligned(header, line, at)
+            columns = aligned(header, line, at)
             if columns is not None:
                 for position, side in columns.items():
                     self._read(label, side, line.cells[position], header)
@@ -367,9 +304,9 @@ class _Region:
                     self._rows_in.setdefault(parent.mem_id, (parent, at))
                 return
         values = [c for i, c in enumerate(line.cells) if i != at]
-        card = _card_side(line.node, cards)
+        card = card_side(line.node, cards)
         if values and card is not None:
-            self._read(label, card, _joined(values), None)
+            self._read(label, card, joined(values), None)
             return
         if card is None and self._self_named(label, values, cards):
             return
@@ -383,24 +320,24 @@ class _Region:
                 return
         self._unaligned(label, "no header row or role card ties its values to the roles")
 
-    def _self_named(self, label: _Cell, values: list[_Cell], cards: dict[int, Side]) -> bool:
+    def _self_named(self, label: Cell, values: list[Cell], cards: dict[int, Side]) -> bool:
         """Values that each carry their role's title ("Title A: $69,350"), one per role."""
-        named = [(_card_side(value.node, cards), value) for value in values]
+        named = [(card_side(value.node, cards), value) for value in values]
         if sorted(side for side, _ in named if side is not None) != ["a", "b"]:
             return False
         for side, value in named:
             if side is not None:
                 title = _title_text(self.titles, side)
                 raw = value.text.replace(title, "", 1).strip(" :;-\u2013\u2014|()")
-                self._read(label, side, _Cell(value.node, raw), None)
+                self._read(label, side, Cell(value.node, raw), None)
         return True
 
     def _label_header(
-        self, header: _Line, labels: list[int], singles: list[tuple[_Line, Side]]
+        self, header: Line, labels: list[int], singles: list[tuple[Line, Side]]
     ) -> None:
         """Labels side by side: each role's values are in the line of the same shape that
         its title heads."""
-        found: dict[Side, _Line] = {}
+        found: dict[Side, Line] = {}
         for line, side in singles:
             if line.order < header.order or side in found:
                 continue
@@ -423,25 +360,25 @@ class _Region:
                 self._read(header.cells[position], side, line.cells[position + offset], line)
 
     def _groups(
-        self, line: _Line, labels: list[int], headers: list[_Line], cards: dict[int, Side]
+        self, line: Line, labels: list[int], headers: list[Line], cards: dict[int, Side]
     ) -> None:
         """A run of ``label, value…`` groups: values by the legend that leads the run or
         comes before it, or by the role card the run is in."""
-        lead = _Line(line.node, line.cells[: labels[0]], line.order)
+        lead = Line(line.node, line.cells[: labels[0]], line.order)
         if lead.names_both():
-            legend: _Line | None = lead
+            legend: Line | None = lead
         else:
             legend = next((h for h in reversed(headers) if h.order <= line.order), None)
-        card = _card_side(line.node, cards)
+        card = card_side(line.node, cards)
         for start, end in zip(labels, labels[1:] + [len(line.cells)], strict=True):
             label, values = line.cells[start], line.cells[start + 1 : end]
             if any(v.side is not None for v in values):
                 self._unaligned(label, "a role title among its values")
                 continue
             if values and card is not None:
-                self._read(label, card, _joined(values), None)
+                self._read(label, card, joined(values), None)
                 continue
-            columns = _legend_columns(legend, len(values)) if legend is not None else None
+            columns = legend_columns(legend, len(values)) if legend is not None else None
             if columns is None:
                 self._unaligned(label, f"{len(values)} value(s) and no legend naming the roles")
                 continue
@@ -452,10 +389,10 @@ class _Region:
         """Lines beside the metric rows read, of their shape, whose label is not known:
         schema drift, reported rather than read."""
         for parent, at in self._rows_in.values():
-            for child in _cells(parent):
-                if child.mem_id in self._rows_read or child.tag_id == _TEXT:
+            for child in cells_of(parent):
+                if child.mem_id in self._rows_read or child.tag_id == TEXT:
                     continue
-                cells = [self._classify(c) for c in _cells(child)]
+                cells = [self._classify(c) for c in cells_of(child)]
                 if len(cells) <= at or any(c.side or c.key for c in cells) or not cells[at].text:
                     continue
                 raw = [c.text for i, c in enumerate(cells) if i != at]
@@ -463,161 +400,17 @@ class _Region:
 
     # --- results --------------------------------------------------------------------------
 
-    def _read(self, label: _Cell, side: Side, value: _Cell, titled_by: _Line | None) -> None:
+    def _read(self, label: Cell, side: Side, value: Cell, titled_by: Line | None) -> None:
         grid = self.grid
         if side not in grid.titles:
-            title = _title_in(titled_by, side) or _title_text(self.titles, side)
+            title = title_in(titled_by, side) or _title_text(self.titles, side)
             grid.titles[side] = title.rstrip(" :")
         assert label.key is not None
         grid.readings.append(Reading(self.section, label.text, label.key, side, value.text))
 
-    def _unaligned(self, label: _Cell, reason: str) -> None:
+    def _unaligned(self, label: Cell, reason: str) -> None:
         assert label.key is not None
         self.grid.unaligned.append(Unaligned(self.section, label.text, label.key, reason))
-
-
-def _inside(node: LexborNode, ancestor: LexborNode) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.mem_id == ancestor.mem_id:
-            return True
-        parent = parent.parent
-    return False
-
-
-def _cells(line: LexborNode) -> Iterator[LexborNode]:
-    for child in line.iter(include_text=True):
-        if child.tag_id == _TEXT:
-            if not (child.text_content or "").isspace():
-                yield child
-            continue
-        tag = child.tag or ""
-        if tag in _SKIPPED:
-            continue
-        if tag in _NOT_CELLS and not child.text(separator=" ").strip():
-            continue
-        yield child
-
-
-_PLACING = ("order", "grid-row", "grid-column", "grid-area", "position", "float", "direction")
-_PLACING_VALUES = ("reverse", "absolute", "fixed", "rtl")
-
-
-def _style(node: LexborNode) -> str:
-    return (node.attributes.get("style") or "").lower()
-
-
-def _positioned(node: LexborNode) -> bool:
-    """Whether an inline style places the element elsewhere than its DOM order does."""
-    style = _style(node)
-    if not style:
-        return False
-    for declaration in style.split(";"):
-        name, _, value = declaration.partition(":")
-        name = name.strip()
-        if name in _PLACING or name.startswith(("grid-row", "grid-column")):
-            if name in ("order", "grid-area") or name.startswith(("grid-row", "grid-column")):
-                return True
-            if any(v in value for v in _PLACING_VALUES):
-                return True
-        elif name in ("flex-direction", "flex-flow") and "reverse" in value:
-            return True
-    return False
-
-
-def _joined(values: list[_Cell]) -> _Cell:
-    """In a role's card every cell after a label is part of that role's one value (a
-    gender split as two ``<div>``s)."""
-    if len(values) == 1:
-        return values[0]
-    return _Cell(values[0].node, " ".join(v.text for v in values if v.text))
-
-
-def _single(node: LexborNode) -> bool:
-    """Whether ``node`` holds one cell."""
-    cells = _cells(node)
-    return next(cells, None) is not None and next(cells, None) is None
-
-
-def _is_label_header(line: _Line, labels: list[int]) -> bool:
-    """Labels side by side, nothing else but a leading corner cell."""
-    consecutive = labels == list(range(labels[0], labels[0] + len(labels)))
-    return (
-        consecutive
-        and len(line.cells) - len(labels) in (0, 1)
-        and labels[-1] == len(line.cells) - 1
-    )
-
-
-def _aligned(header: _Line, row: _Line, at: int) -> dict[int, Side] | None:
-    """Row position -> side, when ``header``'s cells line up with ``row``'s: one for one, or
-    the header without the label column's corner cell."""
-    if len(header.cells) == len(row.cells):
-        offset = 0
-    elif len(header.cells) == len(row.cells) - 1 and at == 0:
-        offset = 1
-    else:
-        return None
-    corner = at - offset
-    if corner >= 0 and header.cells[corner].side is not None:
-        return None
-    columns = {}
-    for position in range(len(row.cells)):
-        h = position - offset
-        if position != at and 0 <= h < len(header.cells):
-            side = header.cells[h].side
-            if side is not None:
-                columns[position] = side
-    return columns if sorted(columns.values()) == ["a", "b"] else None
-
-
-def _legend_columns(legend: _Line, count: int) -> dict[int, Side] | None:
-    """Value position -> side for a group of ``count`` values, by the legend's items in
-    order (leading items that name no role, such as "Compare:", left out)."""
-    items = [c for c in legend.cells if c.text]
-    while len(items) > count and items[0].side is None:
-        items = items[1:]
-    if len(items) != count:
-        return None
-    columns = {i: c.side for i, c in enumerate(items) if c.side is not None}
-    return columns if sorted(columns.values()) == ["a", "b"] else None  # type: ignore[return-value]
-
-
-def _cards(titles: list[tuple[LexborNode, Side]]) -> dict[int, Side]:
-    """Each role card (``mem_id`` -> side): the outermost element around a title that holds
-    no other title. Only when both roles have one: a lone title is no card layout."""
-    counts: dict[int, int] = {}
-    chains = []
-    for node, side in titles:
-        chain = []
-        current: LexborNode | None = node
-        while current is not None:
-            chain.append(current)
-            counts[current.mem_id] = counts.get(current.mem_id, 0) + 1
-            current = current.parent
-        chains.append((chain, side))
-    cards: dict[int, Side] = {}
-    for chain, side in chains:
-        own = [n for n in chain if counts[n.mem_id] == 1]
-        if own:
-            cards[own[-1].mem_id] = side
-    return cards if sorted(set(cards.values())) == ["a", "b"] else {}
-
-
-def _card_side(node: LexborNode, cards: dict[int, Side]) -> Side | None:
-    current: LexborNode | None = node
-    while current is not None and cards:
-        side = cards.get(current.mem_id)
-        if side is not None:
-            return side
-        current = current.parent
-    return None
-
-
-def _title_in(line: _Line | None, side: Side) -> str | None:
-    if line is None:
-        return None
-    return next((c.text for c in line.cells if c.side == side), None)
 
 
 def _title_text(titles: list[tuple[LexborNode, Side, int]], side: Side) -> str:

@@ -11,8 +11,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from selectolax.lexbor import LexborHTMLParser
+
 from schemas.records import Side
-from scraper.values import TIME_RANGE, time_range_months
+from scraper.values import TIME_RANGE, clean, time_range_months
 
 _ARTICLES = ("a ", "an ", "the ")
 _BOUNDARY = frozenset(" ,.;:!?)'")
@@ -28,6 +30,7 @@ _TAKES = re.compile(rf"takes (?:about |around )?(?:{_RANGE}) to become (?P<both>
 _RANGE_AFTER = re.compile(rf"[^.]*?(?:{_RANGE})")
 _WHAT_DOES = re.compile(r"what does (?P<role>.+?) do ?\??", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r" ?, ?")
+_TEXT_BLOCKS = "h1,h2,h3,h4,h5,h6,[role=heading],p"
 
 
 @dataclass
@@ -188,3 +191,34 @@ def _read_months(low: str, roles: Roles, facts: IntroFacts) -> None:
 
 def _other(side: Side) -> Side:
     return "b" if side == "a" else "a"
+
+
+class PageText:
+    """The h1, ``<title>``, intro paragraphs and role descriptions, in document order: a
+    "What does a … do?" heading owns the paragraph after it; paragraphs that state intro
+    facts are kept for when the role titles are known."""
+
+    def __init__(self, tree: LexborHTMLParser) -> None:
+        node = tree.css_first("title")
+        self.title = clean(node.text()) if node is not None else ""
+        self.h1 = ""
+        self.descriptions: list[tuple[str, str]] = []
+        self.intro: list[str] = []
+        described: str | None = None
+        for node in tree.css(_TEXT_BLOCKS):
+            if node.tag == "p":
+                raw = node.text_lexbor()
+                if described is not None:
+                    if paragraph := clean(raw):
+                        self.descriptions.append((described, paragraph))
+                        described = None
+                elif mentions_facts(raw):
+                    self.intro.append(clean(raw))
+                continue
+            heading = clean(node.text(separator=" "))
+            described = description_role(heading)
+            if node.tag == "h1" and not self.h1:
+                self.h1 = heading
+
+    def names(self) -> str:
+        return " ".join(t for t in (self.title, self.h1) if t)

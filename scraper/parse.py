@@ -10,18 +10,17 @@ figure is tied to one of the page's two roles and one known row label. Anything 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.records import ComparisonRecord, Side
-from scraper.grid import LABELS, Grid, Reading, RoleNames, read_grid
-from scraper.intro import Roles, description_role, mentions_facts, read_intro
+from scraper.grid import LABELS, Grid, Reading, read_grid
+from scraper.intro import PageText, Roles, read_intro
+from scraper.roles import RoleNames, role_names
 from scraper.tables import ROWS, SECTIONS, row_key
 from scraper.urls import comparison_slugs, slugify
-from scraper.values import clean
 
 PARSER_VERSION = "2.0"
 """Bumped whenever the same HTML could parse to a different record."""
@@ -32,11 +31,8 @@ MAX_FAILED_SHARE = 0.25
 """More than this share of the labels read failing their type on one side, and the page
 is not trusted: the labels are probably tied to the wrong cells."""
 
-_TEXT_BLOCKS = "h1,h2,h3,h4,h5,h6,[role=heading],p"
 _SCRIPT_KEEP = 2048
 """Script bodies up to this many characters are parsed as they are: not worth a copy."""
-_VS = re.compile(r"\s+vs\.?\s+", re.IGNORECASE)
-_TITLE_TAIL = re.compile(r"\s*(?::|\s-\s|\s\|\s).*$")
 
 
 class ParseError(Exception):
@@ -56,9 +52,9 @@ def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
     if not html[-256:].rstrip().lower().endswith("</html>"):
         raise ParseError("truncated", "the document does not end with </html>")
     tree = LexborHTMLParser(_without_script_bodies(html))
-    text = _PageText(tree)
+    text = PageText(tree)
     url, slugs = _page_url(tree, url)
-    names = _role_names(slugs, text.h1, text.title)
+    names = role_names(slugs, text.h1, text.title)
     if names is None:
         raise ParseError("not_a_comparison", f"not a comparison page ({text.names()[:120]!r})")
     grid = read_grid(tree, names)
@@ -133,76 +129,7 @@ def _page_url(tree: LexborHTMLParser, url: str | None) -> tuple[str | None, tupl
     return url, slugs
 
 
-def _halves(text: str, tail: bool = False) -> tuple[str, str] | None:
-    """``("X", "Y")`` of an "X vs Y" text (less a ``<title>``'s ": What Are…" tail)."""
-    parts = _VS.split(text, maxsplit=1)
-    if len(parts) != 2:
-        return None
-    second = _TITLE_TAIL.sub("", parts[1]) if tail else parts[1]
-    first, second = clean(parts[0]), clean(second)
-    return (first, second) if first and second else None
-
-
-def _role_names(slugs: tuple[str, str] | None, h1: str, title: str) -> RoleNames | None:
-    """The slug forms each role goes by, side a being the role the URL (else the h1, else
-    the ``<title>``) names first; None when the page names no two roles."""
-    named = [pair for pair in (_halves(h1), _halves(title, tail=True)) if pair]
-    if slugs is None and not named:
-        return None
-    if slugs is not None and not named and not _mentions(slugs, f"{h1} {title}"):
-        return None
-    a: set[str] = set()
-    b: set[str] = set()
-    first = slugs or (slugify(named[0][0]), slugify(named[0][1]))
-    a.add(first[0])
-    b.add(first[1])
-    for one, two in named:
-        one, two = slugify(one), slugify(two)
-        if one in b or two in a:
-            one, two = two, one
-        a.add(one)
-        b.add(two)
-    both = a & b
-    return RoleNames(frozenset(a - both), frozenset(b - both))
-
-
-def _mentions(slugs: tuple[str, str], text: str) -> bool:
-    slug = slugify(text)
-    return slugs[0] in slug or slugs[1] in slug
-
-
-class _PageText:
-    """The h1, ``<title>``, intro paragraphs and role descriptions, in document order: a
-    "What does a … do?" heading owns the paragraph after it; paragraphs that state intro
-    facts are kept for when the role titles are known."""
-
-    def __init__(self, tree: LexborHTMLParser) -> None:
-        node = tree.css_first("title")
-        self.title = clean(node.text()) if node is not None else ""
-        self.h1 = ""
-        self.descriptions: list[tuple[str, str]] = []
-        self.intro: list[str] = []
-        described: str | None = None
-        for node in tree.css(_TEXT_BLOCKS):
-            if node.tag == "p":
-                raw = node.text_lexbor()
-                if described is not None:
-                    if paragraph := clean(raw):
-                        self.descriptions.append((described, paragraph))
-                        described = None
-                elif mentions_facts(raw):
-                    self.intro.append(clean(raw))
-                continue
-            heading = clean(node.text(separator=" "))
-            described = description_role(heading)
-            if node.tag == "h1" and not self.h1:
-                self.h1 = heading
-
-    def names(self) -> str:
-        return " ".join(t for t in (self.title, self.h1) if t)
-
-
-def _check(grid: Grid, tree: LexborHTMLParser, names: RoleNames, text: _PageText) -> None:
+def _check(grid: Grid, tree: LexborHTMLParser, names: RoleNames, text: PageText) -> None:
     """Refuse the page unless every figure read is tied to one role and one label."""
     found = sorted({key for keys in grid.labels.values() for key in keys})
     read = {r.key for r in grid.readings}
@@ -286,7 +213,7 @@ class _Record:
     """The record of a page whose grid passed ``_check``: readings converted by their
     row's type, then the intro's facts."""
 
-    def __init__(self, grid: Grid, text: _PageText) -> None:
+    def __init__(self, grid: Grid, text: PageText) -> None:
         self.grid = grid
         self.text = text
         self.sides: dict[Side, dict[str, Any]] = {"a": {}, "b": {}}

@@ -1,0 +1,216 @@
+"""Lines and cells: the DOM structure the grid reader reasons about.
+
+A *line* is an element holding cells; its *cells* are its child nodes in order, an empty
+element being an empty cell (so positions hold) and empty decoration (``<br>``, icons)
+being none. These helpers tie cells across lines by position (a header row above a metric
+row, a legend above a run of values) or by containment (a role's card).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from schemas.records import Side
+
+SKIPPED = frozenset({"script", "style", "template", "noscript", "-comment"})
+_NOT_CELLS = frozenset(
+    {"br", "wbr", "hr", "img", "svg", "picture", "i", "input", "button", "link", "meta", "source"}
+)
+"""Elements that, when empty, are decoration between cells rather than an empty cell."""
+
+
+@dataclass
+class Cell:
+    node: LexborNode
+    text: str
+    key: str | None = None
+    """The row label key, when the cell is a known label."""
+    side: Side | None = None
+    """The role the cell names, when it is a role title."""
+
+
+@dataclass
+class Line:
+    node: LexborNode
+    cells: list[Cell]
+    order: int
+    """Document position of the line's first text, for "the nearest header before"."""
+
+    def positions(self, *, labels: bool) -> list[int]:
+        if labels:
+            return [i for i, c in enumerate(self.cells) if c.key is not None]
+        return [i for i, c in enumerate(self.cells) if c.side is not None]
+
+    def names_both(self) -> bool:
+        sides = [c.side for c in self.cells if c.side is not None]
+        return sorted(sides) == ["a", "b"] and all(c.key is None for c in self.cells)
+
+
+def _probe_text_id() -> int:
+    probe = LexborHTMLParser("<p>x</p>").css_first("p")
+    assert probe is not None and probe.child is not None
+    return probe.child.tag_id
+
+
+TEXT = _probe_text_id()
+
+
+def following(node: LexborNode) -> Iterator[LexborNode]:
+    """Every node after ``node`` and its subtree, in document order."""
+    current: LexborNode | None = node
+    while current is not None:
+        sibling = current.next
+        while sibling is None:
+            current = current.parent
+            if current is None:
+                return
+            sibling = current.next
+        yield from sibling.traverse(include_text=True)
+        current = sibling
+
+
+def inside(node: LexborNode, ancestor: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.mem_id == ancestor.mem_id:
+            return True
+        parent = parent.parent
+    return False
+
+
+def cells_of(line: LexborNode) -> Iterator[LexborNode]:
+    for child in line.iter(include_text=True):
+        if child.tag_id == TEXT:
+            if not (child.text_content or "").isspace():
+                yield child
+            continue
+        tag = child.tag or ""
+        if tag in SKIPPED:
+            continue
+        if tag in _NOT_CELLS and not child.text(separator=" ").strip():
+            continue
+        yield child
+
+
+_PLACING = ("order", "grid-row", "grid-column", "grid-area", "position", "float", "direction")
+_PLACING_VALUES = ("reverse", "absolute", "fixed", "rtl")
+
+
+def style_of(node: LexborNode) -> str:
+    return (node.attributes.get("style") or "").lower()
+
+
+def positioned(node: LexborNode) -> bool:
+    """Whether an inline style places the element elsewhere than its DOM order does."""
+    style = style_of(node)
+    if not style:
+        return False
+    for declaration in style.split(";"):
+        name, _, value = declaration.partition(":")
+        name = name.strip()
+        if name in _PLACING or name.startswith(("grid-row", "grid-column")):
+            if name in ("order", "grid-area") or name.startswith(("grid-row", "grid-column")):
+                return True
+            if any(v in value for v in _PLACING_VALUES):
+                return True
+        elif name in ("flex-direction", "flex-flow") and "reverse" in value:
+            return True
+    return False
+
+
+def joined(values: list[Cell]) -> Cell:
+    """In a role's card every cell after a label is part of that role's one value (a
+    gender split as two ``<div>``s)."""
+    if len(values) == 1:
+        return values[0]
+    return Cell(values[0].node, " ".join(v.text for v in values if v.text))
+
+
+def single(node: LexborNode) -> bool:
+    """Whether ``node`` holds one cell."""
+    found = cells_of(node)
+    return next(found, None) is not None and next(found, None) is None
+
+
+def is_label_header(line: Line, labels: list[int]) -> bool:
+    """Labels side by side, nothing else but a leading corner cell."""
+    consecutive = labels == list(range(labels[0], labels[0] + len(labels)))
+    return (
+        consecutive
+        and len(line.cells) - len(labels) in (0, 1)
+        and labels[-1] == len(line.cells) - 1
+    )
+
+
+def aligned(header: Line, row: Line, at: int) -> dict[int, Side] | None:
+    """Row position -> side, when ``header``'s cells line up with ``row``'s: one for one, or
+    the header without the label column's corner cell."""
+    if len(header.cells) == len(row.cells):
+        offset = 0
+    elif len(header.cells) == len(row.cells) - 1 and at == 0:
+        offset = 1
+    else:
+        return None
+    corner = at - offset
+    if corner >= 0 and header.cells[corner].side is not None:
+        return None
+    columns = {}
+    for position in range(len(row.cells)):
+        h = position - offset
+        if position != at and 0 <= h < len(header.cells):
+            side = header.cells[h].side
+            if side is not None:
+                columns[position] = side
+    return columns if sorted(columns.values()) == ["a", "b"] else None
+
+
+def legend_columns(legend: Line, count: int) -> dict[int, Side] | None:
+    """Value position -> side for a group of ``count`` values, by the legend's items in
+    order (leading items that name no role, such as "Compare:", left out)."""
+    items = [c for c in legend.cells if c.text]
+    while len(items) > count and items[0].side is None:
+        items = items[1:]
+    if len(items) != count:
+        return None
+    columns = {i: c.side for i, c in enumerate(items) if c.side is not None}
+    return columns if sorted(columns.values()) == ["a", "b"] else None  # type: ignore[return-value]
+
+
+def role_cards(titles: list[tuple[LexborNode, Side]]) -> dict[int, Side]:
+    """Each role card (``mem_id`` -> side): the outermost element around a title that holds
+    no other title. Only when both roles have one: a lone title is no card layout."""
+    counts: dict[int, int] = {}
+    chains = []
+    for node, side in titles:
+        chain = []
+        current: LexborNode | None = node
+        while current is not None:
+            chain.append(current)
+            counts[current.mem_id] = counts.get(current.mem_id, 0) + 1
+            current = current.parent
+        chains.append((chain, side))
+    cards: dict[int, Side] = {}
+    for chain, side in chains:
+        own = [n for n in chain if counts[n.mem_id] == 1]
+        if own:
+            cards[own[-1].mem_id] = side
+    return cards if sorted(set(cards.values())) == ["a", "b"] else {}
+
+
+def card_side(node: LexborNode, cards: dict[int, Side]) -> Side | None:
+    current: LexborNode | None = node
+    while current is not None and cards:
+        side = cards.get(current.mem_id)
+        if side is not None:
+            return side
+        current = current.parent
+    return None
+
+
+def title_in(line: Line | None, side: Side) -> str | None:
+    if line is None:
+        return None
+    return next((c.text for c in line.cells if c.side == side), None)
