@@ -15,7 +15,7 @@ import pytest
 from protego import Protego
 
 from demosite.faults import PERMANENT, TRANSIENT
-from demosite.generator import SEED_PATH
+from demosite.generator import DEFAULT_BASE_URL, FAMILIES, RENAMED_LABELS, SEED_PATH, generate_page
 from demosite.server import RunningSite
 from demosite.testing import free_port, site_process, start_site
 from scraper.urls import comparison_path, comparison_slugs
@@ -156,6 +156,63 @@ def test_change_alters_exactly_k_pages(demo_site) -> None:
             update={"yearly_salary_usd": None}
         )
     assert site.state()["changed"] == {p: 1 for p in changed}
+
+
+def test_redesign_gives_k_pages_new_markup_and_the_same_figures(demo_site) -> None:
+    site = demo_site.site
+    renamed = RENAMED_LABELS["Yearly salary"].lower()  # the variants change its case
+    expected = {p: site.expected(p) for p in site.paths}
+    with client(demo_site, "redesign-test") as http:
+        before = {p: http.get(p) for p in site.paths}
+        answer = http.post("/_admin/redesign?k=6&to=renamed").json()
+        redesigned = answer["redesigned"]
+        after = {
+            p: http.get(p, headers={"If-None-Match": before[p].headers["etag"]}) for p in before
+        }
+        assert http.get("/_admin/redesign?k=1&to=tables").status_code == 400
+        state = http.get("/_admin/state").json()
+    assert answer["to"] == "renamed" and len(redesigned) == 6
+    assert {p for p, r in after.items() if r.status_code == 200} == set(redesigned)
+    for p in redesigned:
+        assert after[p].headers["etag"] != before[p].headers["etag"]
+        assert parsedate_to_datetime(after[p].headers["last-modified"]) > parsedate_to_datetime(
+            before[p].headers["last-modified"]
+        )
+        shows = [renamed in r.text.replace("&nbsp;", " ").lower() for r in (before[p], after[p])]
+        assert shows == [False, True]
+        assert site.expected(p) == expected[p] and site.family_of(p) == "renamed"
+    assert state["redesigned"] == {p: "renamed" for p in redesigned}
+    assert state["changed"] == {} and state["markup"] == "mixed"
+    # pages already drawn in the family asked for are not chosen; a change keeps the markup
+    was_rows = {p for p in site.paths if site.family_of(p) == "rows"}
+    assert set(site.redesign(len(site.paths), "rows")) == set(site.paths) - was_rows
+    assert {site.family_of(p) for p in site.paths} == {"rows"}
+    site.redesign(1, "cards")
+    changed = site.change(len(site.paths))
+    assert {site.family_of(p) for p in changed} == {"rows", "cards"}
+
+
+def test_markup_option_draws_every_page_in_one_family(demo_site_factory) -> None:
+    site = demo_site_factory(pages=6, markup="aria")
+    with client(site, "markup-test") as http:
+        bodies = [http.get(p).text for p in site.site.paths]
+        assert http.get("/_admin/state").json()["markup"] == "aria"
+    assert all('role="row"' in b and "<table" not in b for b in bodies)
+    with pytest.raises(ValueError):
+        start_site(markup="tables")
+
+
+def test_mixed_markup_serves_every_family(demo_site) -> None:
+    site = demo_site.site
+    by_family = {site.family_of(p): p for p in reversed(site.paths)}
+    assert set(by_family) == set(FAMILIES)
+    with client(demo_site, "mixed-test") as http:
+        for family, path in by_family.items():
+            index = site.paths.index(path)
+            page = generate_page(
+                site.seed, index, family=family, base_url=DEFAULT_BASE_URL, pages=site.pages
+            )
+            assert http.get(path).text == page.html, family
 
 
 def test_remove_makes_exactly_k_pages_gone(demo_site) -> None:
@@ -323,10 +380,14 @@ def test_block_pages_never_more_than_three_in_a_row(demo_site_factory) -> None:
 def test_demo_site_command_prints_its_base_url_and_serves() -> None:
     port = free_port()
     args = ("--port", str(port), "--pages", "20000", "--faults", "flaky", "--seed", "5")
-    with site_process(*args) as (_, line):
+    with site_process(*args, "--markup", "dl") as (_, line):
         assert line == f"http://127.0.0.1:{port}/"
         state = httpx.get(line + "_admin/state", timeout=5).json()
         assert state["pages"] == 20000 and state["faults"] == "flaky" and state["seed"] == 5
+        assert state["markup"] == "dl"
         last = httpx.get(line + "_admin/pages", timeout=5).json()["pages"][-1]
-        status = httpx.get(line.rstrip("/") + last, timeout=5).status_code
-        assert status in (200, 429, 500, 502, 503, 504)
+        response = httpx.get(line.rstrip("/") + last, timeout=5)
+        assert response.status_code in (200, 429, 500, 502, 503, 504)
+        assert response.status_code != 200 or "<dl" in response.text
+        redesign = httpx.post(line + "_admin/redesign?k=2&to=cards", timeout=5).json()
+        assert len(redesign["redesigned"]) == 2
