@@ -5,24 +5,34 @@ from here, so it lives in the package, not under ``tests/``.
 
 API::
 
-    page = generate_page(seed, index, variant=None, size="live",
-                         base_url="https://www.zippia.com/", pages=None, revision=0)
+    page = generate_page(seed, index, family=None, variant=None, size="live",
+                         base_url="https://www.zippia.com/", pages=None, revision=0,
+                         hard=None)
     page.html        # the full document, as the site serves it
     page.expected    # schemas.records.ComparisonRecord it parses to (warnings: [])
     page.path        # "/{a}-jobs/{a}-vs-{b}-differences/"
     page.slug_a, page.slug_b, page.title_a, page.title_b, page.variant, page.index
+    page.family      # the grid markup (see demosite.families)
+    page.hard        # the hard case, or None (see demosite.hard)
+    page.damaged_fields  # {"a.field", "b.field", ...} a missing_cell page no longer
+                         # shows reliably: the parser may null them or refuse the page
 
-    VARIANTS                      # markup variant names (see demosite.render)
+    FAMILIES                      # grid markups family=None spreads over the pages
+    pick_family(seed, index)      # the one page ``index`` gets
+    REFUSED_FAMILY, RENAMED_LABELS  # "renamed": row labels as synonyms the parser lacks
+    HARD_CASES                    # reversed, third_column, missing_cell, repeated_label
+    VARIANTS                      # cosmetic variants, applied in every family (demosite.cells)
     SIZES                         # "small" (~10 KB) and "live" (~200 KB)
     cat = catalog(seed)           # which comparison is page ``index``, without rendering
     cat.extend(pages); cat.path(index)
     cat.pair(index) -> (slug_a, slug_b);  cat.index_of(slug_a, slug_b) -> int | None
     cat.role_title(slug); cat.comparisons_of(slug, pages) -> [index, ...]
     role_figures(seed, slug) -> SideRecord     # one role's figures for the whole site
+    national_figures(seed) -> SideRecord       # the "All jobs" role of third_column
     seed_page() -> (html, ComparisonRecord)    # the real page in demosite/data
 
-Determinism: everything is a function of ``seed`` (and ``index``, ``revision``); nothing
-reads the clock or global random state. Page ``index`` is the same comparison whatever
+Determinism: everything is a function of the arguments; nothing reads the clock or
+global random state. Page ``index`` is the same comparison whatever
 the site's page count, so ``pages=20000`` just extends the catalog. Each role has one
 set of figures per seed, the same on every page it appears on; ``revision > 0`` is the
 demo site's *change* switch: that page shows altered figures for both its roles.
@@ -31,9 +41,10 @@ Pages vary (per index, seeded) in everything the parse issue lists: intro phrasi
 the time to become each role (both at once, each apart with either role named first,
 or no sentence -> ``months_to_become`` None), the higher-paid sentence (absent, or the
 two roles equally paid, as on every 40th page -> ``higher_paid`` None), descriptions
-present or not, ``-`` cells, negative growth, and the markup variant. The first three
-pairs are fixed: the seed page's two "compare with other careers" links and the seed
-pair in the other order (the seed pair itself is the real page, ``seed_page()``).
+present or not, ``-`` cells, negative growth, the markup family and variant (neither
+changes ``expected``: the same figures in every markup). The first three pairs are
+fixed: the seed page's two "compare with other careers" links and the seed pair in the
+other order (the seed pair itself is the real page, ``seed_page()``).
 """
 
 from __future__ import annotations
@@ -46,6 +57,7 @@ from functools import lru_cache
 from importlib import resources
 
 from demosite import cells, families, render, vocab
+from demosite import hard as hard_cases
 from schemas.records import ComparisonRecord, MonthsRange, RoleRef, SideRecord, Sides
 from scraper.urls import comparison_path, slugify
 
@@ -56,7 +68,7 @@ FAMILIES: tuple[str, ...] = families.FAMILIES
 #: a markup the parser must refuse: ``rows`` with every label a synonym it does not know
 REFUSED_FAMILY = "renamed"
 RENAMED_LABELS: dict[str, str] = cells.RENAMED_LABELS
-HARD_CASES: tuple[str, ...] = ("reversed", "third_column", "missing_cell", "repeated_label")
+HARD_CASES: tuple[str, ...] = hard_cases.HARD_CASES
 DEFAULT_BASE_URL = "https://www.zippia.com/"
 SEED_PATH = (
     "/customer-service-operations-manager-jobs/"
@@ -509,54 +521,6 @@ def national_figures(seed: int) -> SideRecord:
     return _random_figures(random.Random(f"{seed}:all-jobs"), "All jobs")[0]
 
 
-def _missing_cell(rng: random.Random, fa: SideRecord, fb: SideRecord) -> tuple[str, str, str]:
-    """A (section, label, side) whose value is known, to leave out of the grid."""
-    candidates = [
-        (section, name, key)
-        for section, names in cells.TABLE_ROWS.items()
-        for name in names
-        for key, side in (("a", fa), ("b", fb))
-        if all(getattr(side, f) is not None for f in cells.LABEL_FIELDS[name])
-    ]
-    return rng.choice(candidates)
-
-
-def _related_pay(seed: int, others: list[str], fa: SideRecord, fb: SideRecord) -> tuple[int, ...]:
-    """An "Average salary" per related link: the other role's, never one of the page's."""
-    taken = {fa.average_salary_usd, fb.average_salary_usd}
-    pays = []
-    for slug in others:
-        pay = role(seed, slug).figures.average_salary_usd or 50_000
-        while pay in taken:
-            pay += 1_000
-        pays.append(pay)
-    return tuple(pays)
-
-
-def _hard_case(
-    name: str | None,
-    seed: int,
-    index: int,
-    fa: SideRecord,
-    fb: SideRecord,
-    related: list[tuple[str, str, str]],
-) -> render.Hard:
-    if name is None:
-        return render.Hard()
-    if name not in HARD_CASES:
-        raise KeyError(f"unknown hard case {name!r}; one of {HARD_CASES}")
-    rng = random.Random(f"{seed}:hard:{index}:{name}")
-    if name == "third_column":
-        return render.Hard(name, third=national_figures(seed), third_at=rng.randrange(3))
-    if name == "missing_cell":
-        return render.Hard(name, missing=_missing_cell(rng, fa, fb))
-    if name == "repeated_label":
-        pays = _related_pay(seed, [other for _, _, other in related], fa, fb)
-        repeat_at = rng.randrange(len(cells.TABLE_ROWS["overview"]) + 1)
-        return render.Hard(name, repeat_at=repeat_at, related_pay=pays)
-    return render.Hard(name)
-
-
 def generate_page(
     seed: int,
     index: int,
@@ -597,7 +561,14 @@ def generate_page(
     if hard == "repeated_label":  # the case needs related links: borrow some if none
         for other in (slug_b, cat.slugs[0]):
             related = related or _related(seed, other, index, site_pages)
-    case = _hard_case(hard, seed, index, fa, fb, related)
+    case = hard_cases.hard_case(
+        hard,
+        random.Random(f"{seed}:hard:{index}:{hard}"),
+        fa,
+        fb,
+        national=national_figures(seed),
+        related_pay=[role(seed, other).figures.average_salary_usd for _, _, other in related],
+    )
     content = render.PageContent(
         url=url,
         path=path,

@@ -6,9 +6,7 @@ sections is a heading ("{Title a} vs {title b} overview|salary|education|demogra
 as ``<h2>``, ``<h3>`` or ``<div role="heading">``) and a grid in the page's family
 (``demosite.families``) whose cells the variant (``demosite.cells``) fills.
 
-Hard cases (``Hard``) change only the grids, and the related links: the roles in the
-opposite order, a third "All jobs" role, one missing cell, a label repeated in the
-overview and next to every related link.
+Hard cases (``demosite.hard``) change only the grids, and the related links.
 """
 
 from __future__ import annotations
@@ -33,27 +31,10 @@ from demosite.cells import (
     text,
 )
 from demosite.families import Column, Context, Grid
+from demosite.hard import THIRD_TITLE, Hard
 from schemas.records import SideRecord
 
-__all__ = ["MARKUPS", "VARIANT_NAMES", "Hard", "PageContent", "render_page"]
-
-THIRD_TITLE = "All jobs"
-
-
-@dataclass(frozen=True)
-class Hard:
-    """A hard case's particulars, picked (seeded) by the generator."""
-
-    name: str | None = None
-    #: (section, row label, "a" or "b"): the one cell left out
-    missing: tuple[str, str, str] | None = None
-    #: the "All jobs" role's figures and where the grids list it among the roles
-    third: SideRecord | None = None
-    third_at: int = 2
-    #: where the overview repeats the "Average salary" row
-    repeat_at: int = 0
-    #: an "Average salary" figure beside each related link
-    related_pay: tuple[int, ...] = ()
+__all__ = ["MARKUPS", "VARIANT_NAMES", "PageContent", "render_page"]
 
 
 @dataclass
