@@ -30,7 +30,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import Side
 from scraper.lines import (
-    SKIPPED,
+    SKIPPED_IDS,
     TEXT,
     Cell,
     Line,
@@ -183,6 +183,17 @@ class _Region:
         self._rows_in: dict[int, tuple[LexborNode, int]] = {}
         """Parents of the metric rows read (``mem_id`` -> node, label position)."""
         self._rows_read: set[int] = set()
+        self._titled: list[tuple[LexborNode, Side, int]] = []
+        self._headers: list[Line] = []
+        """Lines naming both roles, in page order."""
+        self._earlier: list[Line] = []
+        """Earlier sections' header lines, nearest first."""
+        self._singles: list[tuple[Line, Side]] = []
+        """Lines headed by one role's title."""
+        self._card_nodes: dict[int, Side] | None = None
+        self._aligned: dict[tuple[int, int, int, int], tuple[Line, dict[int, Side]] | None] = {}
+        """Rows of one parent, shape and label position, under the same nearest header,
+        line up alike."""
 
     def collect(self, nodes: Iterator[LexborNode], stop_at: set[int]) -> None:
         """Label and title texts up to the region's end."""
@@ -196,7 +207,7 @@ class _Region:
             if node.tag_id != TEXT:
                 if node.mem_id in stop_at:
                     return
-                if (node.tag or "") in SKIPPED:
+                if node.tag_id in SKIPPED_IDS:
                     skipped = node
                 continue
             text = node.text_content or ""
@@ -206,28 +217,25 @@ class _Region:
             key = row_key(text)
             if key in LABELS:
                 self.labels.append((node, key, order))
-            elif (side := self.names.side_of(clean(text))) is not None:
+            elif len(text) >= self.names.shortest and (side := self.names.side_of(clean(text))):
                 self.titles.append((node, side, order))
 
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)
-        titled = [(self._cell_of(node), side, order) for node, side, order in self.titles]
-        cards = role_cards([(cell, side) for cell, side, _ in titled])
-        headers: list[Line] = []
-        singles: list[tuple[Line, Side]] = []
-        for cell, side, order in titled:
+        self._titled = [(self._cell_of(node), side, order) for node, side, order in self.titles]
+        for cell, side, order in self._titled:
             line = self._line(cell.parent, order)
             if line is None:
                 continue
             if line.names_both():
-                if line not in headers:
-                    headers.append(line)
+                if line not in self._headers:
+                    self._headers.append(line)
             else:
-                singles.append((line, side))
-        if {side for _, side, _ in titled} == {"a", "b"}:
+                self._singles.append((line, side))
+        if {side for _, side, _ in self._titled} == {"a", "b"}:
             self.grid.titled.add(self.section)
-        earlier = list(self.grid.headers)
-        self.grid.headers.extend(headers)
+        self._earlier = self.grid.headers[::-1]
+        self.grid.headers.extend(self._headers)
         seen: set[int] = set()
         for node, _, order in self.labels:
             cell = self._cell_of(node)
@@ -237,12 +245,19 @@ class _Region:
             seen.add(line.node.mem_id)
             labels = line.positions(labels=True)
             if len(labels) == 1:
-                self._row(line, labels[0], line.cells[labels[0]], headers, earlier, cards)
+                self._row(line, labels[0], line.cells[labels[0]])
             elif is_label_header(line, labels):
-                self._label_header(line, labels, singles)
+                self._label_header(line, labels)
             else:
-                self._groups(line, labels, headers, cards)
+                self._groups(line, labels)
         self._unknown_rows()
+
+    @property
+    def _cards(self) -> dict[int, Side]:
+        """The role cards (``mem_id`` -> side), found the first time a line needs them."""
+        if self._card_nodes is None:
+            self._card_nodes = role_cards([(cell, side) for cell, side, _ in self._titled])
+        return self._card_nodes
 
     @staticmethod
     def _cell_of(node: LexborNode) -> LexborNode:
@@ -274,41 +289,31 @@ class _Region:
         key = row_key(text) if text else ""
         if key in LABELS:
             return Cell(node, text, key=key)
-        return Cell(node, text, side=self.names.side_of(text))
+        return Cell(node, text, names=self.names)
 
     # --- the three shapes -----------------------------------------------------------------
 
-    def _row(
-        self,
-        line: Line,
-        at: int,
-        label: Cell,
-        headers: list[Line],
-        earlier: list[Line],
-        cards: dict[int, Side],
-        climbs: int = 2,
-    ) -> None:
+    def _row(self, line: Line, at: int, label: Cell, climbs: int = 2) -> None:
         """A metric row: its values by the nearest header row of its shape (this section's,
         else an earlier section's), else by its role card; else, when the label's line may
         only be the label's cell with something beside it (an info icon's "?"), the line
         around it."""
-        before = [h for h in headers if h.order <= line.order][::-1] + earlier[::-1]
-        for header in before:
-            columns = aligned(header, line, at)
-            if columns is not None:
-                for position, side in columns.items():
-                    self._read(label, side, line.cells[position], header)
-                parent = line.node.parent
-                self._rows_read.add(line.node.mem_id)
-                if parent is not None:
-                    self._rows_in.setdefault(parent.mem_id, (parent, at))
-                return
+        found = self._header_for(line, at)
+        if found is not None:
+            header, columns = found
+            for position, side in columns.items():
+                self._read(label, side, line.cells[position], header)
+            self._rows_read.add(line.node.mem_id)
+            parent = line.node.parent
+            if parent is not None:
+                self._rows_in.setdefault(parent.mem_id, (parent, at))
+            return
         values = [c for i, c in enumerate(line.cells) if i != at]
-        card = card_side(line.node, cards)
+        card = card_side(line.node, self._cards)
         if values and card is not None:
             self._read(label, card, joined(values), None)
             return
-        if card is None and self._self_named(label, values, cards):
+        if card is None and self._self_named(label, values):
             return
         outer = self._line(line.node.parent, line.order) if climbs else None
         if outer is not None and not outer.positions(labels=True):
@@ -316,13 +321,35 @@ class _Region:
                 (i for i, c in enumerate(outer.cells) if c.node.mem_id == line.node.mem_id), None
             )
             if inside is not None:
-                self._row(outer, inside, label, headers, earlier, cards, climbs - 1)
+                self._row(outer, inside, label, climbs - 1)
                 return
         self._unaligned(label, "no header row or role card ties its values to the roles")
 
-    def _self_named(self, label: Cell, values: list[Cell], cards: dict[int, Side]) -> bool:
+    def _header_for(self, line: Line, at: int) -> tuple[Line, dict[int, Side]] | None:
+        """The header line ``line``'s cells line up with, and which position is which role."""
+        nearest = next((h for h in reversed(self._headers) if h.order <= line.order), None)
+        parent = line.node.parent
+        key = (
+            parent.mem_id if parent is not None else 0,
+            len(line.cells),
+            at,
+            nearest.node.mem_id if nearest is not None else 0,
+        )
+        if key in self._aligned:
+            return self._aligned[key]
+        found = None
+        candidates = [h for h in self._headers if h.order <= line.order][::-1] + self._earlier
+        for header in candidates:
+            columns = aligned(header, line, at)
+            if columns is not None:
+                found = header, columns
+                break
+        self._aligned[key] = found
+        return found
+
+    def _self_named(self, label: Cell, values: list[Cell]) -> bool:
         """Values that each carry their role's title ("Title A: $69,350"), one per role."""
-        named = [(card_side(value.node, cards), value) for value in values]
+        named = [(card_side(value.node, self._cards), value) for value in values]
         if sorted(side for side, _ in named if side is not None) != ["a", "b"]:
             return False
         for side, value in named:
@@ -332,13 +359,11 @@ class _Region:
                 self._read(label, side, Cell(value.node, raw), None)
         return True
 
-    def _label_header(
-        self, header: Line, labels: list[int], singles: list[tuple[Line, Side]]
-    ) -> None:
+    def _label_header(self, header: Line, labels: list[int]) -> None:
         """Labels side by side: each role's values are in the line of the same shape that
         its title heads."""
         found: dict[Side, Line] = {}
-        for line, side in singles:
+        for line, side in self._singles:
             if line.order < header.order or side in found:
                 continue
             offset = len(line.cells) - len(header.cells)
@@ -359,17 +384,15 @@ class _Region:
             for position in labels:
                 self._read(header.cells[position], side, line.cells[position + offset], line)
 
-    def _groups(
-        self, line: Line, labels: list[int], headers: list[Line], cards: dict[int, Side]
-    ) -> None:
+    def _groups(self, line: Line, labels: list[int]) -> None:
         """A run of ``label, value…`` groups: values by the legend that leads the run or
         comes before it, or by the role card the run is in."""
         lead = Line(line.node, line.cells[: labels[0]], line.order)
         if lead.names_both():
             legend: Line | None = lead
         else:
-            legend = next((h for h in reversed(headers) if h.order <= line.order), None)
-        card = card_side(line.node, cards)
+            legend = next((h for h in reversed(self._headers) if h.order <= line.order), None)
+        card = card_side(line.node, self._cards)
         for start, end in zip(labels, labels[1:] + [len(line.cells)], strict=True):
             label, values = line.cells[start], line.cells[start + 1 : end]
             if any(v.side is not None for v in values):

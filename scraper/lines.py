@@ -14,22 +14,37 @@ from dataclasses import dataclass
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import Side
+from scraper.roles import RoleNames
 
 SKIPPED = frozenset({"script", "style", "template", "noscript", "-comment"})
+"""Nodes whose text is never the page's: code, styles, templates, comments."""
 _NOT_CELLS = frozenset(
     {"br", "wbr", "hr", "img", "svg", "picture", "i", "input", "button", "link", "meta", "source"}
 )
 """Elements that, when empty, are decoration between cells rather than an empty cell."""
 
 
-@dataclass
 class Cell:
-    node: LexborNode
-    text: str
-    key: str | None = None
-    """The row label key, when the cell is a known label."""
-    side: Side | None = None
-    """The role the cell names, when it is a role title."""
+    """One cell of a line: its node, its text, the row label it is (``key``) if any, and
+    the role it names (``side``, looked up only when asked: most cells are values)."""
+
+    __slots__ = ("node", "text", "key", "_names", "_side")
+
+    def __init__(
+        self, node: LexborNode, text: str, key: str | None = None, names: RoleNames | None = None
+    ) -> None:
+        self.node = node
+        self.text = text
+        self.key = key
+        self._names = names
+        self._side: Side | None = None
+
+    @property
+    def side(self) -> Side | None:
+        if self._names is not None:
+            self._side = self._names.side_of(self.text)
+            self._names = None
+        return self._side
 
 
 @dataclass
@@ -49,13 +64,19 @@ class Line:
         return sorted(sides) == ["a", "b"] and all(c.key is None for c in self.cells)
 
 
-def _probe_text_id() -> int:
-    probe = LexborHTMLParser("<p>x</p>").css_first("p")
-    assert probe is not None and probe.child is not None
-    return probe.child.tag_id
+def _tag_ids() -> dict[str, int]:
+    """Lexbor's numeric tag ids: comparing ``node.tag_id`` costs a fraction of ``node.tag``."""
+    probe = LexborHTMLParser(
+        "<body><p>x</p><script></script><style></style><template></template>"
+        "<noscript></noscript><!-- c --></body>"
+    )
+    assert probe.body is not None
+    return {str(node.tag): node.tag_id for node in probe.body.traverse(include_text=True)}
 
 
-TEXT = _probe_text_id()
+_IDS = _tag_ids()
+TEXT = _IDS["-text"]
+SKIPPED_IDS = frozenset(_IDS[tag] for tag in SKIPPED)
 
 
 def following(node: LexborNode) -> Iterator[LexborNode]:
@@ -82,17 +103,17 @@ def inside(node: LexborNode, ancestor: LexborNode) -> bool:
 
 
 def cells_of(line: LexborNode) -> Iterator[LexborNode]:
-    for child in line.iter(include_text=True):
-        if child.tag_id == TEXT:
-            if not (child.text_content or "").isspace():
-                yield child
-            continue
-        tag = child.tag or ""
-        if tag in SKIPPED:
-            continue
-        if tag in _NOT_CELLS and not child.text(separator=" ").strip():
-            continue
-        yield child
+    """The child nodes of ``line`` that are cells, in order."""
+    return (child for child in line.iter(include_text=True) if _is_cell(child))
+
+
+def _is_cell(node: LexborNode) -> bool:
+    tag_id = node.tag_id
+    if tag_id == TEXT:
+        return not (node.text_content or "").isspace()
+    if tag_id in SKIPPED_IDS:
+        return False
+    return node.tag not in _NOT_CELLS or bool(node.text(separator=" ").strip())
 
 
 _PLACING = ("order", "grid-row", "grid-column", "grid-area", "position", "float", "direction")
@@ -131,6 +152,9 @@ def joined(values: list[Cell]) -> Cell:
 
 def single(node: LexborNode) -> bool:
     """Whether ``node`` holds one cell."""
+    child = node.child
+    if child is not None and child.next is None:
+        return _is_cell(child)
     found = cells_of(node)
     return next(found, None) is not None and next(found, None) is None
 

@@ -8,7 +8,7 @@ a text that could be either role names neither.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from schemas.records import Side
@@ -29,9 +29,14 @@ class RoleNames:
 
     a: frozenset[str]
     b: frozenset[str]
+    shortest: int = field(init=False)
+    """No text shorter than the shortest slug slugs to one (a slug only drops characters)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shortest", min(map(len, self.a | self.b), default=1))
 
     def side_of(self, text: str) -> Side | None:
-        if not text or len(text) > TITLE_MAX:
+        if len(text) < self.shortest or len(text) > TITLE_MAX:
             return None
         slug = _slug(text.rstrip(" :"))
         in_a, in_b = slug in self.a, slug in self.b
