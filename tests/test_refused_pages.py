@@ -6,7 +6,9 @@ load parses a body of it. Real WARC files, a real SQLite file, real generated pa
 A refused body is made without relying on one parser version: a page cut short (the
 parser says ``truncated``) or the block-page fixture at the page's URL
 (``not_a_comparison``). The tests assert ``parse_<kind>`` for whatever kind the parser
-gives; only ``test_a_redesigned_page_is_refused_as_markup_changed`` names a kind.
+gives; only ``test_a_redesigned_page_is_refused_as_markup_changed`` names a kind. The
+refresh test redesigns demo-site pages into the ``renamed`` family (labels the parser does
+not know) and asserts on whatever kind the run reports.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
@@ -334,7 +337,6 @@ def relabelled(html: str) -> str:
     return pattern.sub(lambda m: f">The {m.group(1).lower()} figure<", html)
 
 
-@pytest.mark.xfail(strict=False, reason="the parser learns to refuse unreadable markup in issue 13")
 def test_a_redesigned_page_is_refused_as_markup_changed(tmp_path: Path) -> None:
     page = readable_pages(P + 1)[P]
     html = relabelled(page.html)
@@ -352,16 +354,15 @@ def test_a_redesigned_page_is_refused_as_markup_changed(tmp_path: Path) -> None:
 # --- the commands: exit codes follow run.failed_fraction, stderr names the kinds --------
 
 
-def careers(*args: str) -> subprocess.CompletedProcess[str]:
+def careers(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
+    environ.update(CAREERS_RUN__WORKERS="1", **(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={
-            **{k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")},
-            "CAREERS_RUN__WORKERS": "1",
-        },
+        env=environ,
         timeout=120,
     )
 
@@ -395,3 +396,86 @@ def test_load_and_reparse_exit_codes_follow_failed_fraction(tmp_path: Path, refu
     assert f"unparsed: {refused} " in status.stdout and f"({kind}: {refused})" in status.stdout
     listed = json.loads(careers("status", "--db", str(db), "--json").stdout)["unparsed_pages"]
     assert sorted(p["url"] for p in listed) == sorted(url for url, _ in bodies[:refused])
+
+
+def refresh(base_url: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """``careers refresh`` as cron runs it: a child process with no terminal."""
+    return careers(
+        "refresh", "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
+        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
+        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"),
+        env={"CAREERS_OUTPUT__RUNS_DIR": str(out / "runs"), "CAREERS_LIMITS__TIMEOUT": "2"},
+    )  # fmt: skip
+
+
+def last_run_report(out: Path) -> dict[str, Any]:
+    reports = sorted((out / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
+    return dict(json.loads(reports[-1].read_text()))
+
+
+def latest_figures(out: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(out / "careers.db")
+    try:
+        return [tuple(r) for r in conn.execute("SELECT * FROM role_latest ORDER BY 1")]
+    finally:
+        conn.close()
+
+
+def first_report_section(out: Path) -> str:
+    page = LexborHTMLParser((out / "report" / "index.html").read_text(encoding="utf-8"))
+    return str(page.css("main > section")[0].attributes["id"])
+
+
+def test_refresh_reports_redesigned_pages_until_they_parse(demo_site_factory, tmp_path) -> None:
+    """61 pages, run.failed_fraction 2%. Two redesigned pages: exit 1, the problem line
+    names the kind, nothing loaded; the next run (304s) exits 0 and still lists them; a
+    redesign the parser reads clears them; one redesigned page exits 0, still listed."""
+    running = demo_site_factory(pages=60, markup="rows")
+    first = refresh(running.base_url, tmp_path)
+    assert (first.returncode, first.stderr) == (0, "")
+    figures = latest_figures(tmp_path)
+
+    redesigned = running.site.redesign(2, "renamed")
+    second = refresh(running.base_url, tmp_path)
+    report = last_run_report(tmp_path)
+    [kind] = report["parse_failures"]
+    assert report["parse_failures"] == {kind: 2} and report["failed_parses"] == 2
+    assert second.returncode == 1 and report["exit_code"] == 1
+    assert second.stderr == (
+        "careers: 2 of 61 pages failed (3.3% > 2.0%): 0 fetch failures, 0 blocked, "
+        f"2 pages failed to parse ({kind}: 2)\n"
+    )
+    assert report["records_written"] == 0 and latest_figures(tmp_path) == figures
+    assert report["unparsed_count"] == 2
+    listed = report["unparsed_pages"]
+    assert sorted(p["page_key"] for p in listed) == sorted(redesigned)
+    assert {(p["kind"], p["run_id"]) for p in listed} == {(kind, report["run_id"])}
+    assert first_report_section(tmp_path) == "unparsed"
+    refused_run = report["run_id"]
+
+    third = refresh(running.base_url, tmp_path)
+    report = last_run_report(tmp_path)
+    assert (third.returncode, third.stderr) == (0, "")
+    assert report["not_modified"] == 61 and report["parse_failures"] == {}
+    assert [p["run_id"] for p in report["unparsed_pages"]] == [refused_run] * 2
+    assert first_report_section(tmp_path) == "unparsed"
+    status = careers("status", "--db", str(tmp_path / "careers.db"))
+    assert f"unparsed: 2 pages whose latest stored body did not parse ({kind}: 2)" in status.stdout
+    assert all(path in status.stdout for path in redesigned)
+
+    assert sorted(running.site.redesign(2, "rows")) == sorted(redesigned)
+    fourth = refresh(running.base_url, tmp_path)
+    report = last_run_report(tmp_path)
+    assert (fourth.returncode, fourth.stderr) == (0, "")
+    assert report["changed"] == 2 and report["records_written"] == 0
+    assert (report["unparsed_count"], report["unparsed_pages"]) == (0, [])
+    assert first_report_section(tmp_path) == "run"
+    assert latest_figures(tmp_path) == figures
+
+    one = running.site.redesign(1, "renamed")
+    fifth = refresh(running.base_url, tmp_path)
+    report = last_run_report(tmp_path)
+    assert (fifth.returncode, fifth.stderr) == (0, ""), "1 of 61 is within failed_fraction"
+    assert report["parse_failures"] == {kind: 1}
+    assert [p["page_key"] for p in report["unparsed_pages"]] == one
+    assert first_report_section(tmp_path) == "unparsed"
