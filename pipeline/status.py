@@ -72,8 +72,9 @@ def unparsed_summary(pages: list[UnparsedPage]) -> str:
     noun = "page" if len(pages) == 1 else "pages"
     return (
         f"unparsed: {len(pages)} {noun} whose latest stored body did not parse "
-        f"({format_kinds(kind_counts(pages))}); nothing of them is loaded and role_latest "
-        "keeps their previous figures. Fix the parser, then run `careers load --reparse`"
+        f"({format_kinds(kind_counts(pages))}); nothing of them is loaded: role_latest "
+        "shows what they said before, if they ever parsed. Fix the parser, then run "
+        "`careers load --reparse`"
     )
 
 
@@ -173,10 +174,9 @@ def _unparsed_lines(pages: list[UnparsedPage], shown: int = STATUS_UNPARSED_SHOW
         return []
     lines = [unparsed_summary(pages)]
     for page in pages[:shown]:
-        lines.append(
-            f"  {page.url}  {page.kind or 'unknown'}  fetched {page.fetched_at} "
-            f"(run {page.run_id}): {page.message or ''}"
-        )
+        kind, message = page.kind or "unknown", page.message or ""
+        said = message if message.startswith(kind) else f"{kind}: {message}"
+        lines.append(f"  {page.url}  fetched {page.fetched_at} (run {page.run_id}): {said}")
     if len(pages) > shown:
         lines.append(f"  ... and {len(pages) - shown} more (careers status --json lists them all)")
     return lines
