@@ -191,6 +191,8 @@ class _Region:
         self._singles: list[tuple[Line, Side]] = []
         """Lines headed by one role's title."""
         self._card_nodes: dict[int, Side] | None = None
+        self._label_holders: set[int] | None = None
+        """Every element holding a label text (``mem_id``), found when first needed."""
         self._aligned: dict[tuple[int, int, int, int], tuple[Line, dict[int, Side]] | None] = {}
         """Rows of one parent, shape and label position, under the same nearest header,
         line up alike."""
@@ -293,37 +295,63 @@ class _Region:
 
     # --- the three shapes -----------------------------------------------------------------
 
-    def _row(self, line: Line, at: int, label: Cell, climbs: int = 2) -> None:
+    def _row(self, line: Line, at: int, label: Cell) -> None:
         """A metric row: its values by the nearest header row of its shape (this section's,
-        else an earlier section's), else by its role card; else, when the label's line may
-        only be the label's cell with something beside it (an info icon's "?"), the line
-        around it."""
-        found = self._header_for(line, at)
-        if found is not None:
-            header, columns = found
-            for position, side in columns.items():
-                self._read(label, side, line.cells[position], header)
-            self._rows_read.add(line.node.mem_id)
-            parent = line.node.parent
-            if parent is not None:
-                self._rows_in.setdefault(parent.mem_id, (parent, at))
+        else an earlier section's), else by its role card, else by the titles its values
+        carry; else, when the label's line may only be the label's cell with something
+        beside it (an info icon's "?"), by the header row the line around it lines up with."""
+        if self._by_header(line, at, label):
             return
         values = [c for i, c in enumerate(line.cells) if i != at]
+        if self._hold_labels(values):
+            self._unaligned(label, "its value cells hold other row labels")
+            return
         card = card_side(line.node, self._cards)
         if values and card is not None:
             self._read(label, card, joined(values), None)
             return
         if card is None and self._self_named(label, values):
             return
-        outer = self._line(line.node.parent, line.order) if climbs else None
-        if outer is not None and not outer.positions(labels=True):
+        outer = self._line(line.node.parent, line.order)
+        for _ in range(2):
+            if outer is None or outer.positions(labels=True):
+                break
             inside = next(
                 (i for i, c in enumerate(outer.cells) if c.node.mem_id == line.node.mem_id), None
             )
-            if inside is not None:
-                self._row(outer, inside, label, climbs - 1)
+            if inside is None or self._hold_labels(
+                [c for i, c in enumerate(outer.cells) if i != inside]
+            ):
+                break
+            if self._by_header(outer, inside, label):
                 return
+            line, outer = outer, self._line(outer.node.parent, outer.order)
         self._unaligned(label, "no header row or role card ties its values to the roles")
+
+    def _by_header(self, line: Line, at: int, label: Cell) -> bool:
+        found = self._header_for(line, at)
+        if found is None:
+            return False
+        header, columns = found
+        for position, side in columns.items():
+            self._read(label, side, line.cells[position], header)
+        self._rows_read.add(line.node.mem_id)
+        parent = line.node.parent
+        if parent is not None:
+            self._rows_in.setdefault(parent.mem_id, (parent, at))
+        return True
+
+    def _hold_labels(self, values: list[Cell]) -> bool:
+        """Whether any of ``values`` is or holds a row label: then it is no value."""
+        if self._label_holders is None:
+            holders: set[int] = set()
+            for node, _, _ in self.labels:
+                parent = node.parent
+                while parent is not None and parent.mem_id not in holders:
+                    holders.add(parent.mem_id)
+                    parent = parent.parent
+            self._label_holders = holders
+        return any(v.key is not None or v.node.mem_id in self._label_holders for v in values)
 
     def _header_for(self, line: Line, at: int) -> tuple[Line, dict[int, Side]] | None:
         """The header line ``line``'s cells line up with, and which position is which role."""
@@ -374,6 +402,8 @@ class _Region:
                 continue
             if offset == 0 and header.cells[title_at[0]].key is not None:
                 continue
+            if self._hold_labels([c for i, c in enumerate(line.cells) if i != title_at[0]]):
+                continue
             found[side] = line
         if len(found) < 2:
             for position in labels:
@@ -395,8 +425,8 @@ class _Region:
         card = card_side(line.node, self._cards)
         for start, end in zip(labels, labels[1:] + [len(line.cells)], strict=True):
             label, values = line.cells[start], line.cells[start + 1 : end]
-            if any(v.side is not None for v in values):
-                self._unaligned(label, "a role title among its values")
+            if any(v.side is not None for v in values) or self._hold_labels(values):
+                self._unaligned(label, "a role title or row label among its values")
                 continue
             if values and card is not None:
                 self._read(label, card, joined(values), None)
