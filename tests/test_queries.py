@@ -15,6 +15,7 @@ from pipeline.load import load_records
 from pipeline.quality import figures_differ, figures_of
 from schemas.database import FIGURE_COLUMNS, connect
 from schemas.records import ComparisonRecord
+from scraper.urls import page_key
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 T1, T2 = "2026-11-01T06:00:00Z", "2026-11-08T06:00:00Z"
@@ -60,7 +61,25 @@ class Fixture:
         for run_id, at, records in self.loads:
             add_run(self.conn, run_id, at)
             load_records(self.conn, records, run_id=run_id, fetched_at=at)
+        self.refused = self._refuse(first[5].url or "", "r2", T2)
         self._model()
+
+    def _refuse(self, url: str, run_id: str, at: str) -> str:
+        """A later body of page ``url`` that the parser refused, as the loader records it."""
+        key = page_key(url)
+        fetch_id = self.conn.execute(
+            "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, warc_file,"
+            " warc_offset, load_state) VALUES (?, ?, ?, ?, 'changed', 200, 'a.warc.gz', 0,"
+            " 'failed')",
+            (run_id, key, url, at),
+        ).lastrowid
+        self.conn.execute(
+            "INSERT INTO parse_issues (url, run_id, fetch_id, kind, message, created_at)"
+            " VALUES (?, ?, ?, 'parse_markup_changed', 'the grid cannot be oriented', ?)",
+            (url, run_id, fetch_id, at),
+        )
+        self.conn.commit()
+        return url
 
     def _model(self) -> None:
         """What the views must show, computed from the loads without SQL."""
@@ -234,3 +253,9 @@ def test_new_data_quality_failures(fx: Fixture) -> None:
     found = fx.run("new data-quality failures of the latest run")
     assert found == expected
     assert any(row[0] == "dq_gender_sum" for row in found)
+
+
+def test_pages_whose_latest_body_did_not_parse(fx: Fixture) -> None:
+    assert fx.run("pages whose latest stored body did not parse") == [
+        (fx.refused, "markup_changed", "the grid cannot be oriented", T2, "r2")
+    ]
