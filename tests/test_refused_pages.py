@@ -141,6 +141,16 @@ class Site:
     def figures(self) -> list[tuple[object, ...]]:
         return [tuple(r) for r in self.conn.execute("SELECT * FROM role_latest ORDER BY 1")]
 
+    def analysts_rows(self) -> dict[str, list[tuple[object, ...]]]:
+        """Every row of the tables a load writes figures to, and page P's comparison (the
+        other pages' 304s move their own ``last_seen_at``)."""
+        tables = ("roles", "role_observations", "role_gender", "role_race", "role_skills")
+        rows = {t: self.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+        rows["comparison"] = self.conn.execute(
+            "SELECT * FROM comparisons WHERE page_key = ?", (self.page.path,)
+        ).fetchall()
+        return {t: [tuple(r) for r in found] for t, found in rows.items()}
+
     def last_seen(self) -> str:
         return str(
             self.conn.execute(
@@ -208,6 +218,7 @@ def test_a_refused_page_is_recorded_not_loaded_and_listed_until_a_new_body_parse
     site: Site,
 ) -> None:
     figures, observations = site.figures(), count(site.conn, "role_observations")
+    analysts_rows = site.analysts_rows()
     assert_not_listed(site, "r1")
 
     # run 2: page P is refused
@@ -225,6 +236,7 @@ def test_a_refused_page_is_recorded_not_loaded_and_listed_until_a_new_body_parse
     assert site.figures() == figures
     assert count(site.conn, "role_observations") == observations
     assert count(site.conn, "role_observations", "run_id = 'r2'") == 0
+    assert site.analysts_rows() == analysts_rows
     assert site.last_seen() == AT[0]
     assert refused_pages_report(site.conn, "r2")["parse_failures"] == {site.kind: 1}
     assert_listed(site, "r2")
