@@ -379,6 +379,10 @@ WHERE f.load_state = 'failed' AND f.warc_file IS NOT NULL
       AND (later.fetched_at > f.fetched_at
            OR (later.fetched_at = f.fetched_at AND later.fetch_id > f.fetch_id))
   )
+  AND NOT EXISTS (
+    SELECT 1 FROM comparisons seen
+    WHERE seen.page_key = f.page_key AND seen.last_seen_at > f.fetched_at
+  )
   AND coalesce((
     SELECT g.outcome FROM fetches g
     WHERE g.page_key = f.page_key AND g.outcome IN ({", ".join(f"'{o}'" for o in ANSWERED)})
@@ -387,8 +391,10 @@ WHERE f.load_state = 'failed' AND f.warc_file IS NOT NULL
 """
 """v4, pages whose latest stored body did not parse: a fetch whose body failed
 (``load_state = 'failed'``) with no later body of the same page that was loaded or failed,
-on a page whose latest answer is not 404/410. A 304 or an unchanged body after it keeps it
-listed (the body it confirms is the one that failed); a later body that parses, or a
+on a page not seen with a parsed body since (``comparisons.last_seen_at``, which a 304 on a
+listed page does not move: this holds when ``careers prune`` has dropped the later fetch)
+and whose latest answer is not 404/410. A 304 or an unchanged body after it keeps it listed
+(the body it confirms is the one that failed); a later body that parses, or a
 ``--reparse`` that parses it, removes it. ``kind`` is the parser's reason without the
 ``parse_`` prefix of ``parse_issues.kind``."""
 

@@ -40,6 +40,7 @@ from test_load_support import (  # noqa: F401 - the autouse fixture must be impo
 import scraper.parse
 from demosite.generator import GeneratedPage
 from pipeline.load import LoadReport, load_pending
+from pipeline.prune import prune
 from pipeline.report import write_report
 from pipeline.runs import refused_pages_report
 from pipeline.status import UnparsedPage, collect, format_status, unparsed_pages
@@ -325,6 +326,24 @@ def test_only_the_latest_stored_body_counts(site: Site) -> None:
     archive_pages(site.conn, site.archive, run_id, "2026-11-02T00:00:00Z", [(site.url, "<p>")])
     site.load(run_id)
     assert count(site.conn, "fetches", "load_state = 'failed'") == 3
+    assert site.listed() == []
+
+
+def test_prune_does_not_bring_back_a_refusal_a_later_body_replaced(site: Site) -> None:
+    site.serve(2, site.refused)
+    site.load("r2")
+    site.serve(3, site.page.html)  # parses again, same figures: no observation rows
+    site.load("r3")
+    assert site.listed() == []
+    for n in (4, 5):
+        site.run(n)
+        log_unchanged(site.conn, f"r{n}", AT[n - 1], site.urls())
+        site.load()
+    site.conn.execute("UPDATE runs SET finished_at = started_at")
+    pruned = prune(site.conn, site.archive, keep_runs=2)
+    assert pruned.fetch_rows >= 1
+    assert count(site.conn, "fetches", "run_id = 'r3' AND page_key = ?", site.page.path) == 0
+    assert count(site.conn, "fetches", "load_state = 'failed'") == 1, "prune keeps refusals"
     assert site.listed() == []
 
 
