@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -303,12 +304,16 @@ class _Region:
         if self._by_header(line, at, label):
             return
         values = [c for i, c in enumerate(line.cells) if i != at]
-        if self._hold_labels(values):
-            self._unaligned(label, "its value cells hold other row labels")
-            return
         card = card_side(line.node, self._cards)
-        if values and card is not None:
-            self._read(label, card, joined(values), None)
+        if self._hold_labels(values):
+            # a run of pairs in which this label's pair is the label alone: its value is
+            # what follows it up to the next pair, in its role's card
+            values = list(takewhile(lambda c: not self._hold_labels([c]), line.cells[at + 1 :]))
+            if card is None or any(c.side is not None for c in values):
+                self._unaligned(label, "its value cells hold other row labels")
+                return
+        if card is not None:
+            self._read(label, card, joined(values) if values else Cell(label.node, ""), None)
             return
         if card is None and self._self_named(label, values):
             return
@@ -425,11 +430,14 @@ class _Region:
         card = card_side(line.node, self._cards)
         for start, end in zip(labels, labels[1:] + [len(line.cells)], strict=True):
             label, values = line.cells[start], line.cells[start + 1 : end]
-            if any(v.side is not None for v in values) or self._hold_labels(values):
-                self._unaligned(label, "a role title or row label among its values")
+            pair_ends = next((i for i, v in enumerate(values) if self._hold_labels([v])), None)
+            if pair_ends is not None:
+                values = values[:pair_ends]  # the next label's pair, not a value
+            if any(v.side is not None for v in values):
+                self._unaligned(label, "a role title among its values")
                 continue
-            if values and card is not None:
-                self._read(label, card, joined(values), None)
+            if card is not None:
+                self._read(label, card, joined(values) if values else Cell(label.node, ""), None)
                 continue
             columns = legend_columns(legend, len(values)) if legend is not None else None
             if columns is None:

@@ -24,8 +24,9 @@ _RATING = re.compile(rf"^(?P<num>{_NUMBER})\s*(?:/\s*5|out of 5|stars?)?$")
 _RANGE = re.compile(
     r"^(?:between\s+)?(?P<lo>[^\s].*?)\s*(?:\band\b|\bto\b|-)\s*(?P<hi>\$?\s*[\d.,]+\s*[kmb]?)$"
 )
-_PCT_AFTER_LABEL = re.compile(r",\s*([+-]?\d+(?:\.\d+)?)\s*%")
-_LABELLED = re.compile(r"^(?P<label>.*?[^\s,])\s*,\s*(?P<pct>[+-]?\d+(?:\.\d+)?)\s*%$")
+_PCT_TOKEN = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*%\s*\)|(?<![\w.])(\d+(?:\.\d+)?)\s*%")
+_PART_EDGES = " ,;:|-\u2013\u2014"
+"""What may separate a label from its percentage or one pair from the next."""
 _FAST_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _FAST_MONEY = re.compile(rf"\$?{_FAST_NUMBER}")
 _FAST_PERCENT = re.compile(rf"-?{_FAST_NUMBER}%?")
@@ -175,7 +176,8 @@ def _fast_amount(num: str, thousands: str) -> float:
 
 
 def parse_labelled_pct(text: str) -> tuple[str, float | None] | None:
-    """``Bachelor's Degree, 56%`` -> ``("Bachelor's Degree", 56.0)``; a label alone gives
+    """``Bachelor's Degree, 56%`` (or ``Bachelor's Degree 56%``, ``… (56%)``, ``…: 56%``,
+    ``56% Bachelor's Degree``) -> ``("Bachelor's Degree", 56.0)``; a label alone gives
     ``(label, None)``."""
     fast = _FAST_LABELLED.fullmatch(text)
     if fast:
@@ -183,30 +185,51 @@ def parse_labelled_pct(text: str) -> tuple[str, float | None] | None:
     text = clean(text)
     if text.lower() in NULL_MARKERS:
         return None
-    match = _LABELLED.match(text)
-    if match:
-        return match["label"], float(match["pct"])
-    if re.search(r"\d\s*%", text):
+    pairs = _pct_pairs(text)
+    if pairs is None:
+        if re.search(r"\d\s*%", text):
+            raise _fail("a label with a percentage", text)
+        return text, None
+    if len(pairs) != 1:
         raise _fail("a label with a percentage", text)
-    return text, None
+    return pairs[0]
 
 
 def parse_pct_list(text: str, lower: bool = False) -> dict[str, float] | None:
     """A run of ``Label, N%`` pairs, whatever separates them (``<div>``, ``<br>``, ``<li>``,
-    spaces, nothing) -> ``{label: N}`` in page order; labels lower-cased when ``lower``."""
+    spans, commas, colons, parentheses, nothing) or ``N% Label`` pairs -> ``{label: N}`` in
+    page order; labels lower-cased when ``lower``."""
     text = clean(text)
     if text.lower() in NULL_MARKERS:
         return None
-    parts = _PCT_AFTER_LABEL.split(text)
-    if len(parts) < 3 or parts[-1].strip(" ,;"):
+    pairs = _pct_pairs(text)
+    if not pairs:
         raise _fail("a list of 'Label, N%' pairs", text)
     result: dict[str, float] = {}
-    for i in range(0, len(parts) - 1, 2):
-        label = parts[i].strip(" ,;")
-        if not label or "%" in label:
+    for label, pct in pairs:
+        key = label.lower() if lower else label
+        if key in result or pct > 100:
             raise _fail("a list of 'Label, N%' pairs", text)
-        result[label.lower() if lower else label] = float(parts[i + 1])
+        result[key] = pct
+    if sum(result.values()) > 100.5:
+        raise _fail("a list of shares of at most 100%", text)
     return result
+
+
+def _pct_pairs(text: str) -> list[tuple[str, float]] | None:
+    """``(label, pct)`` pairs of a text of labelled percentages, each label on the side of
+    its percentage the text starts with; None when the text has no percentage. Raises
+    ``ValueError`` for a percentage without a label or text left over."""
+    tokens = list(_PCT_TOKEN.finditer(text))
+    if not tokens:
+        return None
+    bounds = [0] + [b for t in tokens for b in (t.start(), t.end())] + [len(text)]
+    gaps = [text[bounds[i] : bounds[i + 1]].strip(_PART_EDGES) for i in range(0, len(bounds), 2)]
+    pct_first = not gaps[0]
+    labels = gaps[1:] if pct_first else gaps[:-1]
+    if (gaps[0] if pct_first else gaps[-1]) or not all(labels) or any("%" in g for g in labels):
+        raise _fail("labelled percentages", text)
+    return [(label, float(t[1] or t[2])) for label, t in zip(labels, tokens, strict=True)]
 
 
 def parse_time_range(text: str) -> tuple[float, float] | None:
