@@ -168,7 +168,7 @@ def _level(node: LexborNode) -> int:
     if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
         return int(tag[1])
     level = (node.attributes.get("aria-level") or "").strip()
-    return int(level) if level.isdigit() else 2
+    return int(level) if level.isascii() and level.isdigit() else 2
 
 
 class _Region:
@@ -259,8 +259,22 @@ class _Region:
     def _cards(self) -> dict[int, Side]:
         """The role cards (``mem_id`` -> side), found the first time a line needs them."""
         if self._card_nodes is None:
-            self._card_nodes = role_cards([(cell, side) for cell, side, _ in self._titled])
+            headings = [
+                (cell, side)
+                for cell, side, order in self._titled
+                if not self._holds_labels_beside(cell, order)
+            ]
+            self._card_nodes = role_cards(headings)
         return self._card_nodes
+
+    def _holds_labels_beside(self, cell: LexborNode, order: int) -> bool:
+        """Whether a title follows a row label in its line: then it is a value (a role named
+        "Finance" shown as another role's industry), not a card's heading."""
+        line = self._line(cell.parent, order)
+        if line is None:
+            return False
+        at = next((i for i, c in enumerate(line.cells) if c.node.mem_id == cell.mem_id), None)
+        return at is not None and any(c.key is not None for c in line.cells[:at])
 
     @staticmethod
     def _cell_of(node: LexborNode) -> LexborNode:
@@ -371,7 +385,9 @@ class _Region:
         if key in self._aligned:
             return self._aligned[key]
         found = None
-        candidates = [h for h in self._headers if h.order <= line.order][::-1] + self._earlier
+        candidates = [h for h in self._headers if h.order <= line.order][::-1]
+        if not self._titled:
+            candidates += self._earlier  # a section that names no role: one grid, one header
         for header in candidates:
             columns = aligned(header, line, at)
             if columns is not None:
@@ -403,7 +419,7 @@ class _Region:
             title_at = line.positions(labels=False)
             if offset not in (0, 1) or len(title_at) != 1:
                 continue
-            if offset == 1 and title_at[0] != 0:
+            if offset == 1 and (title_at[0] != 0 or len(header.cells) != len(labels)):
                 continue
             if offset == 0 and header.cells[title_at[0]].key is not None:
                 continue
@@ -475,4 +491,4 @@ class _Region:
 
 
 def _title_text(titles: list[tuple[LexborNode, Side, int]], side: Side) -> str:
-    return next(clean(n.text_content or "") for n, s, _ in titles if s == side)
+    return next((clean(n.text_content or "") for n, s, _ in titles if s == side), "")

@@ -171,10 +171,12 @@ def is_label_header(line: Line, labels: list[int]) -> bool:
 
 def aligned(header: Line, row: Line, at: int) -> dict[int, Side] | None:
     """Row position -> side, when ``header``'s cells line up with ``row``'s: one for one, or
-    the header without the label column's corner cell."""
+    the header without the label column's corner cell (it then starts with a named cell: a
+    row one cell longer than a header that has its empty corner has a cell the header does
+    not name)."""
     if len(header.cells) == len(row.cells):
         offset = 0
-    elif len(header.cells) == len(row.cells) - 1 and at == 0:
+    elif len(header.cells) == len(row.cells) - 1 and at == 0 and header.cells[0].text:
         offset = 1
     else:
         return None

@@ -279,18 +279,13 @@ class _Record:
                 )
 
     def _set(self, reading: Reading, name: str, value: Any) -> None:
-        """A field an earlier reading showed differently: the later value is kept (a null
-        never replaces a value), with a warning."""
+        """A field shown twice for one role with two values (two grids that disagree, a
+        header that ties the wrong cells) refuses the page: which is right is unknown."""
         fields = self.sides[reading.side]
         if name in fields and fields[name] != value:
-            self.warn(
-                "conflict",
-                f"{name} is {fields[name]!r} in an earlier table and {value!r} in the "
-                f"{reading.section} table; the later is kept",
-                table=reading.section,
-                row=reading.label,
-                side=reading.side,
-                raw=reading.raw,
+            raise _changed(
+                f"{name} of role {reading.side} is {fields[name]!r} in one place and {value!r} "
+                f"in the {reading.section} grid ({reading.label!r}: {reading.raw!r})"
             )
         fields[name] = value
 

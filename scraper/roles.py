@@ -77,6 +77,12 @@ def role_names(slugs: tuple[str, str] | None, h1: str, title: str) -> RoleNames 
         one, two = slugify(one), slugify(two)
         if one in b or two in a:
             one, two = two, one
+        elif (
+            one not in a
+            and two not in b
+            and _resembles(one, b) + _resembles(two, a) > (_resembles(one, a) + _resembles(two, b))
+        ):
+            one, two = two, one  # other forms of the names, in the other order
         a.add(one)
         b.add(two)
     both = a & b
@@ -86,3 +92,9 @@ def role_names(slugs: tuple[str, str] | None, h1: str, title: str) -> RoleNames 
 def _mentions(slugs: tuple[str, str], text: str) -> bool:
     slug = slugify(text)
     return slugs[0] in slug or slugs[1] in slug
+
+
+def _resembles(slug: str, forms: set[str]) -> int:
+    """How many words ``slug`` shares with the closest of ``forms``."""
+    words = set(slug.split("-"))
+    return max((len(words & set(form.split("-"))) for form in forms), default=0)
