@@ -246,7 +246,10 @@ def test_a_field_two_tables_show_differently_refuses_the_page(seed_html):
 
 
 def test_a_non_ascii_heading_level_is_no_crash(seed_html):
-    heading = '<h2 class="z-mb-24">Customer service/operations manager vs operations project manager salary</h2>'
+    heading = (
+        '<h2 class="z-mb-24">Customer service/operations manager vs operations project manager'
+        " salary</h2>"
+    )
     page = seed_with(
         seed_html,
         heading,
