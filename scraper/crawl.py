@@ -122,13 +122,15 @@ def crawl_exit_code(counters: dict[str, int], failed_fraction: float) -> int:
 
 class ComparisonMarkers:
     """Cheap test that a 200 is a comparison page, not a block or captcha page: the page
-    has a table and names a salary (the parser decides the rest). Fed while streaming.
+    compares two roles ("X vs Y" in its title) and names a salary, whatever its markup (a
+    redesign without ``<table>`` is a comparison page; the parser reads or refuses it).
+    Fed while streaming.
 
     Chunks are looked at in ``STEP``-byte slices and only until both markers are seen
     (a few KB into a comparison page), so a 200 KB page costs one small ``lower()``,
     not one per 64 KB chunk."""
 
-    MARKERS = (b"<table", b"salary")
+    MARKERS = (b" vs ", b"salary")
     STEP = 8192
 
     def __init__(self) -> None:
