@@ -3,7 +3,9 @@
 The file is found by ``--config``, else ``$CAREERS_CONFIG``, else ``./careers.toml``
 (absent is fine: defaults target the live site politely). Environment variables
 override it as ``CAREERS_<SECTION>__<KEY>`` (``CAREERS_POLITENESS__RATE=0.5``);
-CLI flags override both. Errors name the bad key and where it came from.
+CLI flags override both. Errors name the bad key and where it came from. Only
+``CAREERS_CONFIG`` and variables of that form are read: any other ``CAREERS_*`` variable
+(``CAREERS_HOME``, a wrapper script's own) is none of this tool's business.
 """
 
 from __future__ import annotations
@@ -68,10 +70,12 @@ def _from_env(environ: Mapping[str, str]) -> tuple[dict[str, dict[str, Any]], di
     values: dict[str, dict[str, Any]] = {}
     sources: dict[str, str] = {}
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+        if not name.startswith(ENV_PREFIX):
             continue
         section, sep, key = name[len(ENV_PREFIX) :].lower().partition("__")
-        if not sep or section not in Settings.model_fields or key not in _section_fields(section):
+        if not (sep and section and key):
+            continue
+        if section not in Settings.model_fields or key not in _section_fields(section):
             raise ConfigError(f"environment variable {name}: no such setting {section}.{key}")
         values.setdefault(section, {})[key] = _env_value(raw)
         sources[f"{section}.{key}"] = f"environment variable {name}"
@@ -103,11 +107,10 @@ def load_settings(
         file_values = _read_file(path)
         _merge(merged, file_values)
         for section, keys in file_values.items():
+            sources[section] = f"config file {path}"
             if isinstance(keys, Mapping):
                 for key in keys:
                     sources[f"{section}.{key}"] = f"config file {path}"
-            else:
-                sources[section] = f"config file {path}"
     env_values, env_sources = _from_env(environ)
     _merge(merged, env_values)
     sources.update(env_sources)

@@ -72,3 +72,23 @@ def test_shipped_config_is_valid_and_polite() -> None:
     assert s.politeness.max_in_flight == 2 and s.politeness.rate == 1.0
     assert s.retries.max_attempts == 5 and s.retries.retry_after_cap == 120.0
     assert s.limits.max_body_bytes == 5_000_000
+
+
+@pytest.mark.parametrize("name", ["CAREERS_HOME", "CAREERS_", "CAREERS_RUN", "CAREERS_X__"])
+def test_other_careers_variables_are_not_ours(tmp_path: Path, monkeypatch, name: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={name: "/tmp"}).run == load_settings(environ={}).run
+
+
+def test_an_unknown_section_in_the_environment_is_an_error_naming_it() -> None:
+    with pytest.raises(ConfigError) as err:
+        load_settings(None, {"CAREERS_NOPE__RATE": "1"})
+    assert "environment variable CAREERS_NOPE__RATE: no such setting nope.rate" in str(err.value)
+
+
+def test_an_unknown_section_in_the_file_is_blamed_on_the_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "careers.toml"
+    cfg.write_text("[politness]\nrate = 1\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg, {})
+    assert f"politness (config file {cfg})" in str(err.value)
