@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from schemas.database import connect
+from scraper.text import visible_start
 
 CHUNK_ROWS = 20_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -34,8 +35,11 @@ VIEW_ORDER = {
 
 
 def neutralize(value: Any) -> Any:
-    """``'``-prefix a text cell a spreadsheet would run as a formula; anything else as is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """``'``-prefix a text cell a spreadsheet would run as a formula, also when whitespace
+    or invisible characters come first; anything else as is."""
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_PREFIXES) or visible_start(value).startswith(FORMULA_PREFIXES)
+    ):
         return "'" + value
     return value
 

@@ -106,6 +106,13 @@ def test_neutralize_only_touches_text() -> None:
     assert neutralize(None) is None
     assert neutralize("-") == "'-"
     assert neutralize("Plain") == "Plain"
+
+
+@pytest.mark.parametrize(
+    "cell", ['\u200b=HYPERLINK("http://x")', " =1+1", "\ufeff\u202e+1", "\xa0@SUM(A1)"]
+)
+def test_the_csv_guard_looks_past_whitespace_and_invisible_characters(cell: str) -> None:
+    assert neutralize(cell) == "'" + cell
     assert neutralize("") == ""
 
 
