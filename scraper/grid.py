@@ -23,9 +23,9 @@ A label this cannot tie to one value per role is reported as unaligned, never gu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import takewhile
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -34,18 +34,20 @@ from scraper.lines import (
     SKIPPED_IDS,
     TEXT,
     Cell,
+    Labels,
     Line,
+    after,
     aligned,
     card_side,
+    cell_of,
     cells_of,
     following,
-    inside,
     is_label_header,
     joined,
     legend_columns,
     positioned,
+    read_cells,
     role_cards,
-    single,
     style_of,
     title_in,
 )
@@ -59,8 +61,7 @@ LABELS: dict[str, Row] = {key: row for rows in ROWS.values() for key, row in row
 _HEADINGS = "h1,h2,h3,h4,h5,h6,[role=heading]"
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """One value of the grid: its section, the label as shown, the label's key, the side it
     belongs to and its raw text."""
 
@@ -107,14 +108,16 @@ class Grid:
 def read_grid(tree: LexborHTMLParser, names: RoleNames) -> Grid:
     """The grid's readings, section by section."""
     grid = Grid()
+    styled = {node.mem_id for node in tree.css("[style]")}
+    known = Labels.of(LABELS)
     sections, others = _headings(tree, names)
     starts = {node.mem_id for _, node, _ in sections}
     for section, node, level in sections:
         grid.sections.append(section)
         stops = starts | {mem_id for mem_id, other in others.items() if other <= level}
         stops.discard(node.mem_id)
-        region = _Region(section, names, grid)
-        region.collect(following(node), stops)
+        region = _Region(section, names, grid, known, styled)
+        region.collect(node, stops)
         region.read()
     return grid
 
@@ -174,10 +177,15 @@ def _level(node: LexborNode) -> int:
 class _Region:
     """One section: the nodes from its heading to the next heading of its level or above."""
 
-    def __init__(self, section: str, names: RoleNames, grid: Grid) -> None:
+    def __init__(
+        self, section: str, names: RoleNames, grid: Grid, known: Labels, styled: set[int]
+    ) -> None:
         self.section = section
         self.names = names
         self.grid = grid
+        self.known = known
+        self.styled = styled
+        """Elements with an inline style (``mem_id``): only those can be positioned."""
         self.labels: list[tuple[LexborNode, str, int]] = []
         self.titles: list[tuple[LexborNode, Side, int]] = []
         self._lines: dict[int, Line] = {}
@@ -198,34 +206,39 @@ class _Region:
         """Rows of one parent, shape and label position, under the same nearest header,
         line up alike."""
 
-    def collect(self, nodes: Iterator[LexborNode], stop_at: set[int]) -> None:
-        """Label and title texts up to the region's end."""
-        skipped: LexborNode | None = None
+    def collect(self, heading: LexborNode, stop_at: set[int]) -> None:
+        """Label and title texts from ``heading`` up to the region's end."""
         order = 0
-        for node in nodes:
-            if skipped is not None:
-                if inside(node, skipped):
+        labels, titles, names, known = self.labels, self.titles, self.names, self.known
+        for top in following(heading):
+            resume: int | None = None
+            # where the traversal leaves the subtree it skips (script, style, …)
+            for node in top.traverse(include_text=True):
+                if resume is not None:
+                    if node.mem_id != resume:
+                        continue
+                    resume = None
+                tag_id = node.tag_id
+                if tag_id != TEXT:
+                    if node.mem_id in stop_at:
+                        return
+                    if tag_id in SKIPPED_IDS:
+                        resume = after(node, top)
+                        if resume is None:
+                            break
                     continue
-                skipped = None
-            if node.tag_id != TEXT:
-                if node.mem_id in stop_at:
-                    return
-                if node.tag_id in SKIPPED_IDS:
-                    skipped = node
-                continue
-            text = node.text_content or ""
-            if not text or text.isspace():
-                continue
-            order += 1
-            key = row_key(text)
-            if key in LABELS:
-                self.labels.append((node, key, order))
-            elif len(text) >= self.names.shortest and (side := self.names.side_of(clean(text))):
-                self.titles.append((node, side, order))
+                text = node.text_content
+                if not text or text.isspace():
+                    continue
+                order += 1
+                if len(text) >= known.shortest and (key := row_key(text)) in known.keys:
+                    labels.append((node, key, order))
+                elif len(text) >= names.shortest and (side := names.side_of(clean(text))):
+                    titles.append((node, side, order))
 
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)
-        self._titled = [(self._cell_of(node), side, order) for node, side, order in self.titles]
+        self._titled = [(cell_of(node), side, order) for node, side, order in self.titles]
         for cell, side, order in self._titled:
             line = self._line(cell.parent, order)
             if line is None:
@@ -241,7 +254,7 @@ class _Region:
         self.grid.headers.extend(self._headers)
         seen: set[int] = set()
         for node, _, order in self.labels:
-            cell = self._cell_of(node)
+            cell = cell_of(node)
             line = self._line(cell.parent, order)
             if line is None or line.node.mem_id in seen:
                 continue
@@ -276,37 +289,21 @@ class _Region:
         at = next((i for i, c in enumerate(line.cells) if c.node.mem_id == cell.mem_id), None)
         return at is not None and any(c.key is not None for c in line.cells[:at])
 
-    @staticmethod
-    def _cell_of(node: LexborNode) -> LexborNode:
-        """The outermost element around ``node`` that holds nothing else: the label's or
-        title's cell."""
-        cell = node
-        parent = node.parent
-        while parent is not None and single(parent):
-            cell, parent = parent, parent.parent
-        return cell
-
     def _line(self, node: LexborNode | None, order: int) -> Line | None:
         if node is None:
             return None
         line = self._lines.get(node.mem_id)
         if line is None:
-            line = Line(node, [self._classify(c) for c in cells_of(node)], order)
+            line = Line(node, read_cells(node, self.names, self.known), order)
             self._lines[node.mem_id] = line
-            for element in (node, *(c.node for c in line.cells)):
-                if element.tag_id != TEXT and positioned(element):
-                    self.grid.positioned.append(f"{element.tag} style={style_of(element)!r}")
+            if self.styled:
+                self._positioned(line)
         return line
 
-    def _classify(self, node: LexborNode) -> Cell:
-        if node.tag_id == TEXT:
-            text = clean(node.text_content or "")
-        else:
-            text = clean(node.text(separator=" "))
-        key = row_key(text) if text else ""
-        if key in LABELS:
-            return Cell(node, text, key=key)
-        return Cell(node, text, names=self.names)
+    def _positioned(self, line: Line) -> None:
+        for element in (line.node, *(c.node for c in line.cells)):
+            if element.mem_id in self.styled and positioned(element):
+                self.grid.positioned.append(f"{element.tag} style={style_of(element)!r}")
 
     # --- the three shapes -----------------------------------------------------------------
 
@@ -469,7 +466,7 @@ class _Region:
             for child in cells_of(parent):
                 if child.mem_id in self._rows_read or child.tag_id == TEXT:
                     continue
-                cells = [self._classify(c) for c in cells_of(child)]
+                cells = read_cells(child, self.names, self.known)
                 if len(cells) <= at or any(c.side or c.key for c in cells) or not cells[at].text:
                     continue
                 raw = [c.text for i, c in enumerate(cells) if i != at]

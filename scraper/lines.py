@@ -8,13 +8,16 @@ row, a legend above a run of values) or by containment (a role's card).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import Side
 from scraper.roles import RoleNames
+from scraper.tables import row_key
+from scraper.values import clean
 
 SKIPPED = frozenset({"script", "style", "template", "noscript", "-comment"})
 """Nodes whose text is never the page's: code, styles, templates, comments."""
@@ -68,7 +71,8 @@ def _tag_ids() -> dict[str, int]:
     """Lexbor's numeric tag ids: comparing ``node.tag_id`` costs a fraction of ``node.tag``."""
     probe = LexborHTMLParser(
         "<body><p>x</p><script></script><style></style><template></template>"
-        "<noscript></noscript><!-- c --></body>"
+        "<noscript></noscript><!-- c --><br><wbr><hr><img><svg></svg><picture></picture><i></i>"
+        "<input><button></button><link><meta><source></body>"
     )
     assert probe.body is not None
     return {str(node.tag): node.tag_id for node in probe.body.traverse(include_text=True)}
@@ -77,10 +81,12 @@ def _tag_ids() -> dict[str, int]:
 _IDS = _tag_ids()
 TEXT = _IDS["-text"]
 SKIPPED_IDS = frozenset(_IDS[tag] for tag in SKIPPED)
+_NOT_CELL_IDS = frozenset(_IDS[tag] for tag in _NOT_CELLS)
 
 
 def following(node: LexborNode) -> Iterator[LexborNode]:
-    """Every node after ``node`` and its subtree, in document order."""
+    """The roots of the subtrees after ``node``'s, in document order: their traversals,
+    one after the other, are every node after ``node`` and its subtree."""
     current: LexborNode | None = node
     while current is not None:
         sibling = current.next
@@ -89,31 +95,96 @@ def following(node: LexborNode) -> Iterator[LexborNode]:
             if current is None:
                 return
             sibling = current.next
-        yield from sibling.traverse(include_text=True)
+        yield sibling
         current = sibling
 
 
-def inside(node: LexborNode, ancestor: LexborNode) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.mem_id == ancestor.mem_id:
-            return True
-        parent = parent.parent
-    return False
+def after(node: LexborNode, root: LexborNode) -> int | None:
+    """The ``mem_id`` of the node that follows ``node``'s subtree in ``root``'s traversal;
+    None when that subtree runs to the traversal's end."""
+    current: LexborNode | None = node
+    while current is not None and current.mem_id != root.mem_id:
+        sibling = current.next
+        if sibling is not None:
+            return sibling.mem_id
+        current = current.parent
+    return None
 
 
-def cells_of(line: LexborNode) -> Iterator[LexborNode]:
+def cells_of(line: LexborNode) -> list[LexborNode]:
     """The child nodes of ``line`` that are cells, in order."""
-    return (child for child in line.iter(include_text=True) if _is_cell(child))
+    return [child for child in line.iter(include_text=True) if is_cell(child)]
 
 
-def _is_cell(node: LexborNode) -> bool:
+class Labels(NamedTuple):
+    """The known row labels (keys, compared by ``row_key``) and the shortest one's length:
+    no shorter text is a label, as a label's key only drops characters."""
+
+    keys: Container[str]
+    shortest: int
+
+    @classmethod
+    def of(cls, keys: Collection[str]) -> Labels:
+        return cls(keys, min(map(len, keys), default=0))
+
+
+def read_cells(line: LexborNode, names: RoleNames, labels: Labels) -> list[Cell]:
+    """The cells of ``line`` with their texts and row labels (``cells_of`` and each cell's
+    text in one pass: every cell's text is needed anyway)."""
+    cells = []
+    for child in line.iter(include_text=True):
+        tag_id = child.tag_id
+        if tag_id == TEXT:
+            raw = child.text_content or ""
+            if raw.isspace():
+                continue
+            text = clean(raw)
+        elif tag_id in SKIPPED_IDS:
+            continue
+        else:
+            text = clean(child.text(separator=" "))
+            if not text and tag_id in _NOT_CELL_IDS:
+                continue
+        key = row_key(text) if len(text) >= labels.shortest else None
+        if key in labels.keys:
+            cells.append(Cell(child, text, key))
+        else:
+            cells.append(Cell(child, text, None, names))
+    return cells
+
+
+def is_cell(node: LexborNode) -> bool:
     tag_id = node.tag_id
     if tag_id == TEXT:
         return not (node.text_content or "").isspace()
     if tag_id in SKIPPED_IDS:
         return False
-    return node.tag not in _NOT_CELLS or bool(node.text(separator=" ").strip())
+    return tag_id not in _NOT_CELL_IDS or bool(node.text(separator=" ").strip())
+
+
+def cell_of(node: LexborNode) -> LexborNode:
+    """The outermost element around ``node`` (a label's or title's text) that holds nothing
+    else: the label's or title's cell."""
+    cell = node
+    parent = node.parent
+    while parent is not None and _alone(cell):
+        cell, parent = parent, parent.parent
+    return cell
+
+
+def _alone(cell: LexborNode) -> bool:
+    """Whether no sibling of ``cell`` (itself a cell) is a cell."""
+    sibling = cell.next
+    while sibling is not None:
+        if is_cell(sibling):
+            return False
+        sibling = sibling.next
+    sibling = cell.prev
+    while sibling is not None:
+        if is_cell(sibling):
+            return False
+        sibling = sibling.prev
+    return True
 
 
 _PLACING = ("order", "grid-row", "grid-column", "grid-area", "position", "float", "direction")
@@ -148,15 +219,6 @@ def joined(values: list[Cell]) -> Cell:
     if len(values) == 1:
         return values[0]
     return Cell(values[0].node, " ".join(v.text for v in values if v.text))
-
-
-def single(node: LexborNode) -> bool:
-    """Whether ``node`` holds one cell."""
-    child = node.child
-    if child is not None and child.next is None:
-        return _is_cell(child)
-    found = cells_of(node)
-    return next(found, None) is not None and next(found, None) is None
 
 
 def is_label_header(line: Line, labels: list[int]) -> bool:
