@@ -1,6 +1,16 @@
-"""Exit codes, the same for every ``careers`` command (cron and make depend on them)."""
+"""Exit codes, the same for every ``careers`` command (cron, systemd and make depend on
+them), and the one rule that turns an error into an exit code and a one-line message
+(``failure``): the command line prints it, and the run's row records it."""
 
+from __future__ import annotations
+
+import errno
+import signal
+import sqlite3
+from dataclasses import dataclass
 from enum import IntEnum
+from pathlib import Path
+from types import FrameType
 
 
 class ExitCode(IntEnum):
@@ -9,6 +19,133 @@ class ExitCode(IntEnum):
     DEGRADED = 1
     """Pages failed above the configured fraction, or new data-quality failures."""
     FATAL = 2
-    """Bad configuration, the site blocking us, robots.txt unreachable."""
+    """Bad configuration, the site blocking us, robots.txt unreachable, or the
+    environment failing: an unwritable path, a full disk, a corrupt, read-only or newer
+    database, a missing database."""
     LOCKED = 3
     """Another run holds the lock."""
+    SIGINT = 128 + signal.SIGINT
+    """Interrupted by SIGINT (Ctrl-C): 130. The run is left to resume."""
+    SIGTERM = 128 + signal.SIGTERM
+    """Interrupted by SIGTERM (a systemd stop, ``kill``): 143. The run is left to resume."""
+
+
+INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived. A ``BaseException`` like ``KeyboardInterrupt``, so no
+    ``except Exception`` on the way out swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(f"interrupted by {signal.Signals(signum).name}")
+
+
+class EnvironmentFailure(Exception):
+    """A failure of the machine rather than of the site or the pages (exit 2); the
+    message names the path and what to do."""
+
+
+_received: int | None = None
+"""The first interrupting signal this process received."""
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    global _received
+    if _received is not None:  # a second Ctrl-C must not break the cleanup of the first
+        return
+    _received = signum
+    raise Interrupted(signum)
+
+
+def interrupt_on_signals() -> None:
+    """Make SIGINT and SIGTERM raise ``Interrupted`` in the main thread."""
+    for signum in INTERRUPTING:
+        signal.signal(signum, _interrupt)
+
+
+@dataclass(frozen=True)
+class Failure:
+    code: int
+    message: str
+    interrupted: bool = False
+
+
+def failure(exc: BaseException, db: Path | None = None, output: Path | None = None) -> Failure:
+    """The exit code and one-line message for ``exc``, the error that ended a command.
+
+    ``db`` and ``output`` (the database, the directory outputs go under) name the place
+    when the error itself does not. A signal received first decides, whatever it broke on
+    its way (the parse pool, a half-written file)."""
+    signum = exc.signum if isinstance(exc, Interrupted) else _received
+    if signum is None and isinstance(exc, KeyboardInterrupt):
+        signum = signal.SIGINT
+    if signum is not None:
+        name = signal.Signals(signum).name
+        return Failure(
+            128 + signum,
+            f"interrupted by {name}; the run is recorded as interrupted and the next run "
+            "resumes it",
+            interrupted=True,
+        )
+    return Failure(ExitCode.FATAL, _describe(exc, db, output))
+
+
+def _describe(exc: BaseException, db: Path | None, output: Path | None) -> str:
+    from schemas.database import SchemaTooNew
+
+    if isinstance(exc, EnvironmentFailure):
+        return str(exc)
+    if isinstance(exc, SchemaTooNew):
+        return f"{db or 'the database'}: {exc}"
+    if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
+        return _database_failure(str(exc), db)
+    if isinstance(exc, OSError):
+        return _os_failure(exc, output)
+    return (
+        f"internal error ({type(exc).__name__}: {exc}); run again with --debug for the "
+        "traceback, and report it"
+    )
+
+
+def _database_failure(text: str, db: Path | None) -> str:
+    where = str(db) if db else "the database"
+    if "not a database" in text or "malformed" in text:
+        return (
+            f"{where} is not a SQLite database, or is corrupt ({text}); move it aside "
+            "(the next run builds a new one) or restore a backup"
+        )
+    if "readonly" in text:
+        return (
+            f"{where} is read-only ({text}); make it and its directory writable by this "
+            "user, or pass another --db"
+        )
+    if "unable to open" in text:
+        return (
+            f"cannot open {where} ({text}); make its directory writable by this user, or "
+            "pass another --db"
+        )
+    if "full" in text or "I/O error" in text:
+        return f"cannot write {where} ({text}); is the disk full? free space and run again"
+    return f"{where}: {text}; check the file, or pass another --db"
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_DENIED = (errno.EACCES, errno.EPERM, errno.EROFS)
+
+
+def _os_failure(exc: OSError, output: Path | None) -> str:
+    where = exc.filename or output or "the output"
+    reason = exc.strerror or str(exc)
+    if exc.errno in _NO_SPACE:
+        return (
+            f"cannot write {where} ({reason}); free disk space (or raise the file size "
+            "limit) and run again"
+        )
+    if exc.errno in _DENIED:
+        return (
+            f"cannot use {where} ({reason}); make it readable and writable by this user, or "
+            "choose another place (--db, --archive-dir, --csv-dir, --report-dir)"
+        )
+    return f"{where}: {reason}"

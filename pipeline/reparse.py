@@ -7,15 +7,31 @@ however many pages there are (``Pool.imap`` would read its whole input ahead and
 every result the loader has not taken yet). ``ahead`` must exceed the loader's batch:
 the pool is only fed while the loader pulls pages, so the work in flight is what keeps
 the workers busy while a batch is written.
+
+No worker outlives its run. Workers are forked by a ``forkserver`` (``worker_context``),
+a clean process started without the run's open files: none of them ever shares the run
+lock's open file description, the database or its WAL, so a killed run frees the lock at
+once. Each worker also dies with its parent (``PR_SET_PDEATHSIG`` on Linux, and a thread
+polling ``os.getppid()`` everywhere). The fork server imports the parser once
+(``PRELOAD``, about 0.2 s, while the run opens the database), so a worker starts in a few
+milliseconds; ``spawn`` would pay those imports in every worker.
 """
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
+import multiprocessing.forkserver
 import os
+import signal
 import sqlite3
+import sys
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from pathlib import Path
 
 from pipeline.load import FetchRef, Parsed, batched
@@ -23,6 +39,11 @@ from schemas.records import ComparisonRecord
 
 CHUNK = 16
 """Pages per task sent to a worker."""
+PRELOAD = ("pipeline.reparse", "scraper.parse", "scraper.archive")
+"""What the fork server imports once for every worker it forks."""
+PARENT_POLL_SECONDS = 0.2
+"""How often a worker checks that its parent is still there (where prctl is missing)."""
+_PR_SET_PDEATHSIG = 1
 _Outcome = tuple[ComparisonRecord | None, str | None, str | None]
 _Sent = tuple[str | None, str | None, str | None]
 
@@ -93,6 +114,62 @@ def _pages(chunk: list[FetchRef], outcomes: list[_Outcome]) -> Iterator[Parsed]:
         yield Parsed(record, fetch, kind, message, fetch.url)
 
 
+def worker_context() -> BaseContext:
+    """The multiprocessing context of the parse workers: a fork server preloaded with the
+    parser. Call ``start_worker_server`` before taking the run lock."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(PRELOAD))
+    return context
+
+
+def start_worker_server(workers: int | None = None) -> None:
+    """Start the fork server now (it forks every parse worker later), so it is made
+    before the run lock is taken and has none of the run's open files; a no-op for one
+    worker, or when it already runs."""
+    if (workers or default_workers()) > 1:
+        worker_context()
+        multiprocessing.forkserver.ensure_running()
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent exits."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no libc prctl: the polling thread does it
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch_parent(parent: int, owner: int) -> None:
+    while os.getppid() == parent and _alive(owner):
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
+def _worker_init(owner: int) -> None:
+    """In each parse worker, before its first task: leave Ctrl-C to the run (the
+    terminal sends it to every process), and exit as soon as the parent (the fork
+    server) or the run's process ``owner`` is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
+    parent = os.getppid()
+    if parent == 1 or not _alive(owner):  # gone before prctl took effect
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent, owner), daemon=True).start()
+
+
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -111,7 +188,13 @@ def parsed_pages(
             yield from _pages(chunk, _parse_chunk(archive_dir, chunk))
         return
     in_flight: deque[tuple[list[FetchRef], Future[list[_Sent]]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=worker_context(),
+        initializer=_worker_init,
+        initargs=(os.getpid(),),
+    )
+    try:
         for chunk in batched(fetches, CHUNK):
             in_flight.append((chunk, pool.submit(_parse_chunk_as_json, archive_dir, chunk)))
             if len(in_flight) >= window:
@@ -120,3 +203,5 @@ def parsed_pages(
         while in_flight:
             done, future = in_flight.popleft()
             yield from _pages(done, _received(future.result()))
+    finally:  # interrupted or abandoned: drop the queued chunks, not wait for them
+        pool.shutdown(wait=True, cancel_futures=True)

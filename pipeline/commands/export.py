@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from pipeline.exitcodes import ExitCode
+from pipeline.exitcodes import EnvironmentFailure, ExitCode
 from pipeline.options import settings_from, settings_options
 
 
@@ -19,18 +19,12 @@ def command(**params: Any) -> None:
     Text cells a spreadsheet would run as formulas get a leading '; files appear whole
     (written to a temporary name, then renamed)."""
     from pipeline.export import export_all
-    from schemas.database import SchemaTooNew
 
     settings = settings_from(params)
     db = settings.output.db
     if not db.exists():
-        click.echo(f"careers export: no database at {db} (run careers load first)", err=True)
-        sys.exit(ExitCode.FATAL)
-    try:
-        written = export_all(db, settings.output.csv_dir)
-    except (SchemaTooNew, OSError) as exc:
-        click.echo(f"careers export: {exc}", err=True)
-        sys.exit(ExitCode.FATAL)
+        raise EnvironmentFailure(f"no database at {db}; run `careers refresh` first")
+    written = export_all(db, settings.output.csv_dir)
     if settings.run.verbose:
         click.echo(f"careers export: {len(written)} files in {settings.output.csv_dir}")
     sys.exit(ExitCode.OK)

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from pipeline.exitcodes import ExitCode
 from pipeline.options import exclusive, settings_from, settings_options
 
 
@@ -58,31 +57,29 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
     load found new data-quality failures.
     """
     from pipeline.load import load_pending, load_records
+    from pipeline.reparse import start_worker_server
     from pipeline.status import format_kinds
-    from schemas.database import SchemaTooNew, connect
+    from schemas.database import connect
 
     if files and reparse:
         raise click.UsageError("--reparse re-reads the archive; it takes no FILE")
     settings = settings_from(params)
-    db = settings.output.db
+    if not files:
+        start_worker_server(settings.run.workers)  # before the lock: see pipeline.reparse
     with exclusive(settings, "reparse" if reparse else "load"):
+        conn = connect(settings.output.db)
         try:
-            conn = connect(db)
-            try:
-                if files:
-                    report = load_records(
-                        conn,
-                        _records(files),
-                        batch_size=settings.run.batch_size,
-                        failed_fraction=settings.run.failed_fraction,
-                    )
-                else:
-                    report = load_pending(conn, settings, reparse=reparse)
-            finally:
-                conn.close()
-        except (SchemaTooNew, OSError) as exc:
-            click.echo(f"careers load: {exc}", err=True)
-            sys.exit(ExitCode.FATAL)
+            if files:
+                report = load_records(
+                    conn,
+                    _records(files),
+                    batch_size=settings.run.batch_size,
+                    failed_fraction=settings.run.failed_fraction,
+                )
+            else:
+                report = load_pending(conn, settings, reparse=reparse)
+        finally:
+            conn.close()
     verdict = report.verdict(settings.run.failed_fraction)
     if settings.run.verbose or verdict.problems:
         kinds = format_kinds(report.parse_failures)

@@ -17,9 +17,11 @@ from pipeline.summary import emit
 def command(**params: Any) -> None:
     """Discover, fetch, parse, load, export and report, as one run."""
     from pipeline.refresh import refresh  # the whole pipeline: import only when run
+    from pipeline.reparse import start_worker_server
 
     settings = settings_from(params)
     setup_logging(settings.run.log_format, settings.run.verbose)
+    start_worker_server(settings.run.workers)  # before the lock: see pipeline.reparse
     with exclusive(settings, "refresh"):
         result = refresh(settings)
     emit(result.report, result.outputs, result.verdict.problems, settings.run.verbose)

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from pipeline.exitcodes import EnvironmentFailure
 from pipeline.options import settings_from, settings_options
 from pipeline.status import collect, format_status
 from schemas.database import connect
@@ -20,7 +21,10 @@ from schemas.database import connect
 def command(last: int, as_json: bool, **params: Any) -> None:
     """The last runs, pending URLs of an unfinished run, the lock holder, sizes."""
     settings = settings_from(params)
-    conn = connect(settings.output.db)
+    db = settings.output.db
+    if not db.exists():  # and create none: status only looks
+        raise EnvironmentFailure(f"no database at {db}; run `careers refresh` first")
+    conn = connect(db)
     try:
         status = collect(conn, settings.output.db, settings.output.archive_dir, last)
     finally:
