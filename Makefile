@@ -23,7 +23,7 @@ demo: $(CAREERS)
 	@set -e; \
 	$(CAREERS) demo-site --port $(DEMO_PORT) --faults $(DEMO_FAULTS) --slow-seconds 8 > output/demo-site.log 2>&1 & \
 	site=$$!; trap 'kill $$site 2>/dev/null; wait $$site 2>/dev/null || true' EXIT; \
-	$(BIN)/python scripts/wait_for_http.py $(DEMO_URL)robots.txt; \
+	$(BIN)/python scripts/wait_for_demo_site.py $(DEMO_URL) $$site output/demo-site.log || exit 1; \
 	echo "demo site: $(DEMO_URL) (faults: $(DEMO_FAULTS))"; \
 	CAREERS_LIMITS__TIMEOUT=5 $(CAREERS) refresh --base-url $(DEMO_URL) --rate 0 --max-in-flight 16 -v; \
 	echo "database: output/careers.db   CSVs: output/csv/   report: output/report/index.html   run reports: output/runs/"

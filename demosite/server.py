@@ -15,9 +15,9 @@ Python API::
     running.stop()
 
 Admin endpoints (under ``/_admin/``, disallowed by robots.txt, never counted):
-``stats``, ``stats/reset``, ``faults``, ``state``, ``pages``, ``expected?path=P``,
-``change?k=K``, ``remove?k=K``, ``redesign?k=K&to=FAMILY`` (GET or POST), all answering
-JSON.
+``whoami`` (which process this is), ``stats``, ``stats/reset``, ``faults``, ``state``,
+``pages``, ``expected?path=P``, ``change?k=K``, ``remove?k=K``, ``redesign?k=K&to=FAMILY``
+(GET or POST), all answering JSON.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import socket
 import threading
 import time
@@ -424,7 +425,9 @@ class DemoServer:
         query = {k: v[0] for k, v in parse_qs(urlsplit(request.target).query).items()}
         site = self.site
         payload: object
-        if name == "stats":
+        if name == "whoami":
+            payload = {"site": "careers-etl demo site", "pid": os.getpid()}
+        elif name == "stats":
             payload = self.stats.snapshot()
         elif name == "stats/reset":
             self.stats.reset()
