@@ -58,8 +58,6 @@ from scraper.values import clean
 LABELS: dict[str, Row] = {key: row for rows in ROWS.values() for key, row in rows.items()}
 """Every known row label (compared by ``row_key``), whichever section shows it."""
 
-_HEADINGS = "h1,h2,h3,h4,h5,h6,[role=heading]"
-
 
 class Reading(NamedTuple):
     """One value of the grid: its section, the label as shown, the label's key, the side it
@@ -105,12 +103,15 @@ class Grid:
     """Header lines naming both roles, of every section read so far."""
 
 
-def read_grid(tree: LexborHTMLParser, names: RoleNames) -> Grid:
-    """The grid's readings, section by section."""
+def read_grid(
+    tree: LexborHTMLParser, names: RoleNames, headings: list[tuple[LexborNode, str]]
+) -> Grid:
+    """The grid's readings, section by section; ``headings`` are the page's heading
+    elements (``h1``-``h6``, ``role=heading``) and their clean texts, in page order."""
     grid = Grid()
     styled = {node.mem_id for node in tree.css("[style]")}
     known = Labels.of(LABELS)
-    sections, others = _headings(tree, names)
+    sections, others = _headings(tree, names, headings)
     starts = {node.mem_id for _, node, _ in sections}
     for section, node, level in sections:
         grid.sections.append(section)
@@ -123,15 +124,14 @@ def read_grid(tree: LexborHTMLParser, names: RoleNames) -> Grid:
 
 
 def _headings(
-    tree: LexborHTMLParser, names: RoleNames
+    tree: LexborHTMLParser, names: RoleNames, headings: list[tuple[LexborNode, str]]
 ) -> tuple[list[tuple[str, LexborNode, int]], dict[int, int]]:
     """``(section, heading node, level)`` of each comparison section, in page order, and
     the level of every other heading that can end a section (``mem_id`` -> level): a
     heading that names a role (a role card's) ends none."""
     sections = []
     others: dict[int, int] = {}
-    for node in tree.css(_HEADINGS):
-        text = clean(node.text(separator=" "))
+    for node, text in headings:
         section = _section_of(text)
         if section is not None:
             sections.append((section, node, _level(node)))
@@ -209,7 +209,10 @@ class _Region:
     def collect(self, heading: LexborNode, stop_at: set[int]) -> None:
         """Label and title texts from ``heading`` up to the region's end."""
         order = 0
-        labels, titles, names, known = self.labels, self.titles, self.names, self.known
+        labels, titles, side_of = self.labels, self.titles, self.names.side_of
+        keys, shortest_label = self.known
+        shortest_title = self.names.shortest
+        text_id, skipped_ids = TEXT, SKIPPED_IDS
         for top in following(heading):
             resume: int | None = None
             # where the traversal leaves the subtree it skips (script, style, …)
@@ -219,10 +222,10 @@ class _Region:
                         continue
                     resume = None
                 tag_id = node.tag_id
-                if tag_id != TEXT:
+                if tag_id != text_id:
                     if node.mem_id in stop_at:
                         return
-                    if tag_id in SKIPPED_IDS:
+                    if tag_id in skipped_ids:
                         resume = after(node, top)
                         if resume is None:
                             break
@@ -231,9 +234,9 @@ class _Region:
                 if not text or text.isspace():
                     continue
                 order += 1
-                if len(text) >= known.shortest and (key := row_key(text)) in known.keys:
+                if len(text) >= shortest_label and (key := row_key(text)) in keys:
                     labels.append((node, key, order))
-                elif len(text) >= names.shortest and (side := names.side_of(clean(text))):
+                elif len(text) >= shortest_title and (side := side_of(clean(text))):
                     titles.append((node, side, order))
 
     def read(self) -> None:

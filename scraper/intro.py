@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import Side
 from scraper.values import TIME_RANGE, clean, time_range_months
@@ -31,6 +31,7 @@ _RANGE_AFTER = re.compile(rf"[^.]*?(?:{_RANGE})")
 _WHAT_DOES = re.compile(r"what does (?P<role>.+?) do ?\??", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r" ?, ?")
 _TEXT_BLOCKS = "h1,h2,h3,h4,h5,h6,[role=heading],p"
+_P, _H1 = (node.tag_id for node in LexborHTMLParser("<p></p><h1></h1>").css("p,h1"))
 
 
 @dataclass
@@ -196,7 +197,8 @@ def _other(side: Side) -> Side:
 class PageText:
     """The h1, ``<title>``, intro paragraphs and role descriptions, in document order: a
     "What does a … do?" heading owns the paragraph after it; paragraphs that state intro
-    facts are kept for when the role titles are known."""
+    facts are kept for when the role titles are known. ``headings`` keeps every heading
+    with its text, for the grid reader's sections: one scan of the page serves both."""
 
     def __init__(self, tree: LexborHTMLParser) -> None:
         node = tree.css_first("title")
@@ -204,9 +206,11 @@ class PageText:
         self.h1 = ""
         self.descriptions: list[tuple[str, str]] = []
         self.intro: list[str] = []
+        self.headings: list[tuple[LexborNode, str]] = []
         described: str | None = None
         for node in tree.css(_TEXT_BLOCKS):
-            if node.tag == "p":
+            tag_id = node.tag_id
+            if tag_id == _P:
                 raw = node.text_lexbor()
                 if described is not None:
                     if paragraph := clean(raw):
@@ -216,8 +220,9 @@ class PageText:
                     self.intro.append(clean(raw))
                 continue
             heading = clean(node.text(separator=" "))
+            self.headings.append((node, heading))
             described = description_role(heading)
-            if node.tag == "h1" and not self.h1:
+            if tag_id == _H1 and not self.h1:
                 self.h1 = heading
 
     def names(self) -> str:

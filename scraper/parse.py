@@ -57,7 +57,7 @@ def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
     names = role_names(slugs, text.h1, text.title)
     if names is None:
         raise ParseError("not_a_comparison", f"not a comparison page ({text.names()[:120]!r})")
-    grid = read_grid(tree, names)
+    grid = read_grid(tree, names, text.headings)
     _check(grid, tree, names, text)
     return _Record(grid, text).build(url, slugs)
 
