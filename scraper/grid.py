@@ -40,7 +40,6 @@ from scraper.lines import (
     aligned,
     card_side,
     cell_of,
-    cells_of,
     following,
     is_label_header,
     joined,
@@ -348,16 +347,16 @@ class _Region:
         self._unaligned(label, "no header row or role card ties its values to the roles")
 
     def _by_header(self, line: Line, at: int, label: Cell) -> bool:
-        found = self._header_for(line, at)
+        parent = line.node.parent
+        found = self._header_for(line, at, parent.mem_id if parent is not None else 0)
         if found is None:
             return False
         header, columns = found
         for position, side in columns.items():
             self._read(label, side, line.cells[position], header)
         self._rows_read.add(line.node.mem_id)
-        parent = line.node.parent
-        if parent is not None:
-            self._rows_in.setdefault(parent.mem_id, (parent, at))
+        if parent is not None and parent.mem_id not in self._rows_in:
+            self._rows_in[parent.mem_id] = (parent, at)
         return True
 
     def _hold_labels(self, values: list[Cell]) -> bool:
@@ -372,12 +371,14 @@ class _Region:
             self._label_holders = holders
         return any(v.key is not None or v.node.mem_id in self._label_holders for v in values)
 
-    def _header_for(self, line: Line, at: int) -> tuple[Line, dict[int, Side]] | None:
-        """The header line ``line``'s cells line up with, and which position is which role."""
+    def _header_for(
+        self, line: Line, at: int, parent_id: int
+    ) -> tuple[Line, dict[int, Side]] | None:
+        """The header line ``line`` (whose parent is ``parent_id``)'s cells line up with, and
+        which position is which role."""
         nearest = next((h for h in reversed(self._headers) if h.order <= line.order), None)
-        parent = line.node.parent
         key = (
-            parent.mem_id if parent is not None else 0,
+            parent_id,
             len(line.cells),
             at,
             nearest.node.mem_id if nearest is not None else 0,
@@ -466,8 +467,8 @@ class _Region:
         """Lines beside the metric rows read, of their shape, whose label is not known:
         schema drift, reported rather than read."""
         for parent, at in self._rows_in.values():
-            for child in cells_of(parent):
-                if child.mem_id in self._rows_read or child.tag_id == TEXT:
+            for child in parent.iter():
+                if child.mem_id in self._rows_read or child.tag_id in SKIPPED_IDS:
                     continue
                 cells = read_cells(child, self.names, self.known)
                 if len(cells) <= at or any(c.side or c.key for c in cells) or not cells[at].text:
