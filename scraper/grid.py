@@ -30,6 +30,7 @@ from typing import NamedTuple
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import Side
+from scraper.intro import section_headings
 from scraper.lines import (
     SKIPPED_IDS,
     TEXT,
@@ -51,7 +52,7 @@ from scraper.lines import (
     title_in,
 )
 from scraper.roles import RoleNames
-from scraper.tables import ROWS, Row, row_key, section_of
+from scraper.tables import ROWS, Row, row_key
 from scraper.values import clean
 
 LABELS: dict[str, Row] = {key: row for rows in ROWS.values() for key, row in rows.items()}
@@ -110,7 +111,7 @@ def read_grid(
     grid = Grid()
     styled = {node.mem_id for node in tree.css("[style]")}
     known = Labels.of(LABELS)
-    sections, others = _headings(tree, names, headings)
+    sections, others = section_headings(tree, names, headings, LABELS)
     starts = {node.mem_id for _, node, _ in sections}
     for section, node, level in sections:
         grid.sections.append(section)
@@ -120,57 +121,6 @@ def read_grid(
         region.collect(node, stops)
         region.read()
     return grid
-
-
-def _headings(
-    tree: LexborHTMLParser, names: RoleNames, headings: list[tuple[LexborNode, str]]
-) -> tuple[list[tuple[str, LexborNode, int]], dict[int, int]]:
-    """``(section, heading node, level)`` of each comparison section, in page order, and
-    the level of every other heading that can end a section (``mem_id`` -> level): a
-    heading that names a role (a role card's) ends none."""
-    sections = []
-    others: dict[int, int] = {}
-    for node, text in headings:
-        section = _section_of(text)
-        if section is not None:
-            sections.append((section, node, _level(node)))
-        elif names.side_of(text) is None:
-            others[node.mem_id] = _level(node)
-    if not sections:
-        sections = _headings_by_text(tree)
-    return sections, others
-
-
-def _section_of(text: str) -> str | None:
-    if not text or len(text) > 200 or row_key(text) in LABELS:
-        return None
-    return section_of(text)
-
-
-def _headings_by_text(tree: LexborHTMLParser) -> list[tuple[str, LexborNode, int]]:
-    """Section headings that are not heading elements: short texts that compare the two
-    roles and end with a section's name ("X vs y salary")."""
-    body = tree.body
-    if body is None:
-        return []
-    found = []
-    for node in body.traverse(include_text=True):
-        if node.tag_id != TEXT:
-            continue
-        text = clean(node.text_content or "")
-        if " vs " in text.lower() and (section := _section_of(text)) is not None:
-            parent = node.parent
-            if parent is not None:
-                found.append((section, parent, 2))
-    return found
-
-
-def _level(node: LexborNode) -> int:
-    tag = node.tag or ""
-    if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
-        return int(tag[1])
-    level = (node.attributes.get("aria-level") or "").strip()
-    return int(level) if level.isascii() and level.isdigit() else 2
 
 
 class _Region:

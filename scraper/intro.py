@@ -1,6 +1,9 @@
 """Facts the page states in prose: which role earns more, each role's top skills, how long it
 takes to become each, and the "What does a … do?" descriptions.
 
+The page's headings also mark where the comparison grid's sections begin and end
+(``section_headings``).
+
 Sentences name roles in lower case, with an article and sometimes in the plural, and not
 always in column order, so every role mention is matched to a side by its title.
 """
@@ -8,12 +11,15 @@ always in column order, so every role mention is matched to a side by its title.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from schemas.records import Side
+from scraper.lines import TEXT
+from scraper.roles import RoleNames
+from scraper.tables import row_key, section_of
 from scraper.values import TIME_RANGE, clean, time_range_months
 
 _ARTICLES = ("a ", "an ", "the ")
@@ -227,3 +233,60 @@ class PageText:
 
     def names(self) -> str:
         return " ".join(t for t in (self.title, self.h1) if t)
+
+
+def section_headings(
+    tree: LexborHTMLParser,
+    names: RoleNames,
+    headings: list[tuple[LexborNode, str]],
+    labels: Container[str],
+) -> tuple[list[tuple[str, LexborNode, int]], dict[int, int]]:
+    """``(section, heading node, level)`` of each comparison section, in page order, and
+    the level of every other heading that can end a section (``mem_id`` -> level): a
+    heading that names a role (a role card's) ends none. A heading that is a row label
+    (``labels``, keys by ``row_key``) introduces no section."""
+    sections = []
+    others: dict[int, int] = {}
+    for node, text in headings:
+        section = _section_of(text, labels)
+        if section is not None:
+            sections.append((section, node, _level(node)))
+        elif names.side_of(text) is None:
+            others[node.mem_id] = _level(node)
+    if not sections:
+        sections = _headings_by_text(tree, labels)
+    return sections, others
+
+
+def _section_of(text: str, labels: Container[str]) -> str | None:
+    if not text or len(text) > 200 or row_key(text) in labels:
+        return None
+    return section_of(text)
+
+
+def _headings_by_text(
+    tree: LexborHTMLParser, labels: Container[str]
+) -> list[tuple[str, LexborNode, int]]:
+    """Section headings that are not heading elements: short texts that compare the two
+    roles and end with a section's name ("X vs y salary")."""
+    body = tree.body
+    if body is None:
+        return []
+    found = []
+    for node in body.traverse(include_text=True):
+        if node.tag_id != TEXT:
+            continue
+        text = clean(node.text_content or "")
+        if " vs " in text.lower() and (section := _section_of(text, labels)) is not None:
+            parent = node.parent
+            if parent is not None:
+                found.append((section, parent, 2))
+    return found
+
+
+def _level(node: LexborNode) -> int:
+    tag = node.tag or ""
+    if len(tag) == 2 and tag[0] == "h" and tag[1].isdigit():
+        return int(tag[1])
+    level = (node.attributes.get("aria-level") or "").strip()
+    return int(level) if level.isascii() and level.isdigit() else 2
