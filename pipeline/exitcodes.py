@@ -7,6 +7,8 @@ from __future__ import annotations
 import errno
 import signal
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -49,14 +51,34 @@ class EnvironmentFailure(Exception):
 
 _received: int | None = None
 """The first interrupting signal this process received."""
+_deferring = 0
+_pending: int | None = None
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    global _received
+    global _received, _pending
     if _received is not None:  # a second Ctrl-C must not break the cleanup of the first
         return
     _received = signum
+    if _deferring:
+        _pending = signum
+        return
     raise Interrupted(signum)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold back ``Interrupted`` until the block is done: for steps that must not stop
+    halfway (starting a worker process and the thread that will reap it)."""
+    global _deferring, _pending
+    _deferring += 1
+    try:
+        yield
+    finally:
+        _deferring -= 1
+    if not _deferring and _pending is not None:
+        signum, _pending = _pending, None
+        raise Interrupted(signum)
 
 
 def interrupt_on_signals() -> None:

@@ -34,6 +34,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from pipeline.exitcodes import interrupts_deferred
 from pipeline.load import FetchRef, Parsed, batched
 from schemas.records import ComparisonRecord
 
@@ -196,7 +197,10 @@ def parsed_pages(
     )
     try:
         for chunk in batched(fetches, CHUNK):
-            in_flight.append((chunk, pool.submit(_parse_chunk_as_json, archive_dir, chunk)))
+            # a submit may start a worker: never leave one half-started, unreaped
+            with interrupts_deferred():
+                future = pool.submit(_parse_chunk_as_json, archive_dir, chunk)
+            in_flight.append((chunk, future))
             if len(in_flight) >= window:
                 done, future = in_flight.popleft()
                 yield from _pages(done, _received(future.result()))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.lock import lock_path, read_holder
+from pipeline.lock import holder_alive, lock_path, lock_users, read_holder
 from schemas.database import COUNTERS, LOAD_COUNTERS
 
 STATUS_UNPARSED_SHOWN = 10
@@ -89,6 +89,15 @@ class Status:
     archive_bytes: int
     archive_files: int
     unparsed_pages: list[UnparsedPage] = field(default_factory=list)
+    lock_holder_alive: bool = False
+    """Whether the process the lock file names still runs (False when the lock is free)."""
+    lock_orphans: list[int] = field(default_factory=list)
+    """Processes holding the lock when the run that took it is dead."""
+
+    @property
+    def running(self) -> bool:
+        """Whether a live run holds the lock: a dead run is never "running"."""
+        return self.lock_holder is not None and self.lock_holder_alive
 
 
 def _dir_size(path: Path) -> tuple[int, int]:
@@ -118,12 +127,16 @@ def collect(conn: sqlite3.Connection, db: Path, archive_dir: Path, last: int = 1
             (unfinished[0],),
         ).fetchone()[0]
     archive_bytes, archive_files = _dir_size(archive_dir)
+    holder = read_holder(lock_path(db))
+    alive = holder is not None and holder_alive(holder)
     return Status(
         runs=runs,
         unfinished_run=unfinished[0] if unfinished else None,
         unfinished_crawl_complete=bool(unfinished and unfinished[1]),
         pending_urls=pending,
-        lock_holder=read_holder(lock_path(db)),
+        lock_holder=holder,
+        lock_holder_alive=alive,
+        lock_orphans=lock_users(lock_path(db)) if holder is not None and not alive else [],
         db_bytes=_db_bytes(db),
         archive_bytes=archive_bytes,
         archive_files=archive_files,
@@ -131,25 +144,42 @@ def collect(conn: sqlite3.Connection, db: Path, archive_dir: Path, last: int = 1
     )
 
 
+def _lock_line(status: Status) -> str:
+    if status.lock_holder is None:
+        return "lock: free"
+    who = ", ".join(f"{k}={v}" for k, v in status.lock_holder.items()) or "unknown"
+    if status.lock_holder_alive:
+        return f"lock: held ({who})"
+    pids = " ".join(str(p) for p in status.lock_orphans) or "none seen here"
+    return (
+        f"lock: held, but the run that took it is dead ({who}); processes it left behind "
+        f"hold it: {pids}; stop them and the next run takes over"
+    )
+
+
+def _unfinished_line(status: Status) -> str | None:
+    run = status.unfinished_run
+    if run is None:
+        return None
+    if status.running:
+        return f"run {run} is running: {status.pending_urls} URLs to go"
+    dead = "interrupted: no live process holds the lock (killed or crashed)"
+    if status.unfinished_crawl_complete:
+        return (
+            f"unfinished run {run}: {dead}; its crawl completed but it stopped before "
+            "finishing the load; the next run loads the pages it fetched"
+        )
+    return (
+        f"unfinished run {run}: {dead}; {status.pending_urls} pending URLs (the next "
+        "crawl of the same site resumes them; --fresh starts over)"
+    )
+
+
 def format_status(status: Status) -> str:
-    lines = []
-    if status.lock_holder is not None:
-        who = ", ".join(f"{k}={v}" for k, v in status.lock_holder.items()) or "unknown"
-        lines.append(f"lock: held ({who})")
-    else:
-        lines.append("lock: free")
-    if status.unfinished_run and status.lock_holder is not None:
-        lines.append(f"run {status.unfinished_run} is running: {status.pending_urls} URLs to go")
-    elif status.unfinished_run and status.unfinished_crawl_complete:
-        lines.append(
-            f"unfinished run {status.unfinished_run}: its crawl completed but it stopped "
-            "before finishing the load; the next run loads the pages it fetched"
-        )
-    elif status.unfinished_run:
-        lines.append(
-            f"unfinished run {status.unfinished_run}: {status.pending_urls} pending URLs "
-            "(the next crawl of the same site resumes them; --fresh starts over)"
-        )
+    lines = [_lock_line(status)]
+    unfinished = _unfinished_line(status)
+    if unfinished:
+        lines.append(unfinished)
     lines.append(
         f"database: {status.db_bytes / 1e6:.1f} MB; archive: {status.archive_bytes / 1e6:.1f} MB "
         f"in {status.archive_files} files"

@@ -136,3 +136,43 @@ def test_sigkill_during_the_load_leaves_no_process_and_no_lock(
     assert unfinished[0] == 0
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("signum", "code"), [(signal.SIGTERM, ExitCode.SIGTERM), (signal.SIGINT, ExitCode.SIGINT)]
+)
+def test_a_signal_during_the_load_stops_every_process_and_records_the_exit_code(
+    archived: Path, tmp_path: Path, signum: int, code: int
+) -> None:
+    out = copy_of(archived, tmp_path / "out")
+    tag = uuid.uuid4().hex
+    proc = subprocess.Popen(
+        careers(out, "load", "--reparse", "--workers", "2"),
+        cwd=out, env=environ(tag), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert wait_for(lambda: tagged(tag) - {proc.pid}, 30), "the parse workers never started"
+        time.sleep(0.15)
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+        assert wait_for(lambda: not tagged(tag), 5, step=0.05), sorted(tagged(tag))
+    finally:
+        for pid in tagged(tag):
+            os.kill(pid, signal.SIGKILL)
+    name = signal.Signals(signum).name
+    assert proc.returncode == code, err
+    assert err.splitlines() == [f"careers load: interrupted by {name}; {RESUMES}"], err
+    conn = sqlite3.connect(out / "careers.db")
+    row = conn.execute(
+        "SELECT exit_code, complete, finished_at, note FROM runs WHERE command = 'reparse' "
+        "ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()
+    conn.close()
+    assert row[:2] == (code, 0) and row[2]
+    assert row[3].startswith(f"interrupted by {name}")
+    assert read_holder(lock_path(out / "careers.db")) is None
+    after = run(out, "load", "--reparse", "--workers", "2")
+    assert after.returncode in (ExitCode.OK, ExitCode.DEGRADED), after.stderr
+
+
+RESUMES = "the run is recorded as interrupted and the next run resumes it"
