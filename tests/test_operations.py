@@ -30,6 +30,28 @@ with run_lock(Path(sys.argv[1]), "holder"):
 """
 
 
+HOLD_AND_FORK = """
+import os, sys, time
+from pathlib import Path
+from pipeline.lock import run_lock
+with run_lock(Path(sys.argv[1]), "holder"):
+    child = os.fork()  # what a fork-started worker of old did: shares the lock
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    print(child, flush=True)
+    time.sleep(60)
+"""
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
+        cwd=cwd, env=env, timeout=60,
+    )  # fmt: skip
+
+
 def _hold_lock(db: Path) -> subprocess.Popen[str]:
     proc = subprocess.Popen(
         [sys.executable, "-c", HOLD, str(db)], stdout=subprocess.PIPE, text=True
@@ -79,6 +101,76 @@ def test_lock_exit_code_from_the_command_line(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_dead_holder_is_named_with_the_live_processes_still_holding_the_lock(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "careers.db"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_FORK, str(db)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None
+    child = int(holder.stdout.readline())
+    conn = connect(db)
+    _add_run(conn, "dead", "2026-01-01T00:00:00Z")  # the holder's run
+    conn.close()
+    try:
+        holder.kill()
+        holder.wait()
+        locked = _cli("prune", "--keep-runs", "1", "--db", str(db), cwd=tmp_path)
+        assert locked.returncode == ExitCode.LOCKED, locked.stderr
+        assert f"its process {holder.pid} is dead" in locked.stderr
+        assert f"pids {child}; stop them (kill {child})" in locked.stderr
+        status = _cli("status", "--db", str(db), cwd=tmp_path)
+        assert status.returncode == 0, status.stderr
+        assert "is running" not in status.stdout
+        assert "unfinished run dead: interrupted" in status.stdout
+        assert f"the run that took it is dead (pid={holder.pid}" in status.stdout
+        assert f"hold it: {child};" in status.stdout
+    finally:
+        os.kill(child, signal.SIGKILL)
+    assert wait_until(lambda: read_holder(lock_path(db)) is None)
+
+
+def wait_until(predicate, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_taking_over_from_a_dead_holder_closes_its_run_as_interrupted(tmp_path: Path) -> None:
+    db = tmp_path / "careers.db"
+    holder = _hold_lock(db)
+    conn = connect(db)
+    _add_run(conn, "dead", "2026-01-01T00:00:00Z")  # the holder's run
+    conn.execute("UPDATE runs SET complete = 1")  # its crawl was done; its load was not
+    conn.close()
+    holder.kill()
+    holder.wait()
+    proc = _cli("prune", "--keep-runs", "1", "--db", str(db), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert f"taking over the lock {lock_path(db)} from a run that died" in proc.stderr
+    assert f"pid={holder.pid}" in proc.stderr
+    conn = connect(db)
+    run = conn.execute("SELECT * FROM runs WHERE run_id = 'dead'").fetchone()
+    assert run["finished_at"] and run["complete"] == 0 and run["exit_code"] == 2
+    assert run["note"].startswith("interrupted: did not finish")
+    assert f"process {holder.pid} (holder) died" in run["note"]
+    status = format_status(collect(conn, db, tmp_path / "archive"))
+    assert "unfinished" not in status and "running" not in status and "lock: free" in status
+
+
+def test_status_without_a_database_creates_nothing_and_exits_2(tmp_path: Path) -> None:
+    proc = _cli("status", cwd=tmp_path)
+    assert proc.returncode == ExitCode.FATAL
+    assert proc.stderr == (
+        "careers status: no database at output/careers.db; run `careers refresh` first\n"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
@@ -144,7 +236,8 @@ def test_status_lists_runs_pending_urls_and_sizes(tmp_path: Path) -> None:
     assert status.archive_bytes == 1000 and status.archive_files == 1
     assert status.lock_holder is None
     text = format_status(status)
-    assert "unfinished run r2: 2 pending URLs" in text and "lock: free" in text
+    assert "unfinished run r2: interrupted" in text and "; 2 pending URLs" in text
+    assert "lock: free" in text and "running" not in text
 
 
 def test_prune_keeps_what_observations_and_unparsed_pages_need(tmp_path: Path) -> None:
