@@ -23,9 +23,7 @@ A label this cannot tie to one value per role is reported as unaligned, never gu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from itertools import takewhile
-from typing import NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -51,56 +49,13 @@ from scraper.lines import (
     style_of,
     title_in,
 )
+from scraper.readings import Grid, Reading, Unaligned
 from scraper.roles import RoleNames
 from scraper.tables import ROWS, Row, row_key
 from scraper.values import clean
 
 LABELS: dict[str, Row] = {key: row for rows in ROWS.values() for key, row in rows.items()}
 """Every known row label (compared by ``row_key``), whichever section shows it."""
-
-
-class Reading(NamedTuple):
-    """One value of the grid: its section, the label as shown, the label's key, the side it
-    belongs to and its raw text."""
-
-    section: str
-    label: str
-    key: str
-    side: Side
-    raw: str
-
-
-@dataclass
-class Unaligned:
-    """A label found whose values could not be tied to the roles."""
-
-    section: str
-    label: str
-    key: str
-    reason: str
-
-
-@dataclass
-class Grid:
-    """What the grid reader found on a page."""
-
-    readings: list[Reading] = field(default_factory=list)
-    titles: dict[Side, str] = field(default_factory=dict)
-    """Each role's title exactly as the grid shows it (its first use)."""
-    sections: list[str] = field(default_factory=list)
-    """Sections whose heading was found, in page order."""
-    labels: dict[str, set[str]] = field(default_factory=dict)
-    """Label keys found under each section's heading, tied to values or not."""
-    unaligned: list[Unaligned] = field(default_factory=list)
-    unknown: list[tuple[str, str, list[str]]] = field(default_factory=list)
-    """``(section, label, values)`` of rows shaped like the metric rows read whose label
-    is not a known one."""
-    titled: set[str] = field(default_factory=set)
-    """Sections whose grid names both roles, whatever its labels."""
-    positioned: list[str] = field(default_factory=list)
-    """Grid elements whose inline style moves them from where their DOM order puts them."""
-    headers: list[Line] = field(default_factory=list, repr=False)
-    """Header lines naming both roles, of every section read so far."""
 
 
 def read_grid(

@@ -16,8 +16,9 @@ from typing import Any
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.records import ComparisonRecord, Side
-from scraper.grid import LABELS, Grid, Reading, read_grid
+from scraper.grid import LABELS, read_grid
 from scraper.intro import PageText, Roles, read_intro
+from scraper.readings import Grid, Reading
 from scraper.roles import RoleNames, role_names
 from scraper.tables import ROWS, SECTIONS, row_key
 from scraper.urls import comparison_slugs, slugify
