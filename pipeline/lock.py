@@ -34,9 +34,7 @@ class LockHeld(RuntimeError):
     known, and ``orphans`` lists the live processes that still hold it when that one is
     dead."""
 
-    def __init__(
-        self, path: Path, holder: Holder | None, orphans: list[int] | None = None
-    ) -> None:
+    def __init__(self, path: Path, holder: Holder | None, orphans: list[int] | None = None) -> None:
         self.path = path
         self.holder = holder or {}
         self.orphans = orphans
