@@ -299,3 +299,16 @@ def test_summary_with_verbose() -> None:
     emit({"run_id": "r", "exit_code": 0, "fetched": 3}, {"db": "x.db"}, [], True, out, err)
     assert "run r finished with exit code 0" in out.getvalue() and "fetched=3" in out.getvalue()
     assert "db: x.db" in out.getvalue()
+
+
+def test_the_systemd_unit_says_why_each_success_exit_status_is_one() -> None:
+    unit = (Path(__file__).parents[1] / "deploy" / "careers-refresh.service").read_text()
+    [line] = [x for x in unit.splitlines() if x.startswith("SuccessExitStatus=")]
+    success = {int(code) for code in line.split("=", 1)[1].split()}
+    explained = {
+        int(x.split()[1])
+        for x in unit.splitlines()
+        if x.startswith("#   ") and x.split()[1].isdigit()
+    }
+    assert success == explained == {ExitCode.DEGRADED, ExitCode.LOCKED, ExitCode.SIGTERM}
+    assert ExitCode.FATAL not in success and ExitCode.SIGINT not in success
