@@ -6,7 +6,9 @@
 The demo site runs in a process of its own (so it does not share the crawler's GIL),
 serving live-size (~200 KB) comparison pages with no delay and no faults. To keep the
 server out of the way, bodies come from a cache of 64 rendered pages reused across all
-URLs (each URL still a distinct comparison with its own sitemap entry).
+URLs (each URL still a distinct comparison with its own sitemap entry, named after the
+first role of the body it serves, so that the block-page check, which wants a role of
+the URL in the page's title or h1, sees a comparison page).
 
 - floor: a bare ``httpx.AsyncClient`` loop GETting the same comparison URLs at the same
   concurrency (body read and decoded, nothing else: no state, no archive);
@@ -36,6 +38,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,18 +59,24 @@ def serve(pages: int) -> None:
     from demosite import generator
     from demosite.server import serve_forever
     from demosite.site import Resource, Site, _resource
+    from scraper.urls import comparison_path, comparison_slugs
 
     class BenchSite(Site):
         def __init__(self, **kwargs: object) -> None:
             super().__init__(**kwargs)  # type: ignore[arg-type]
             self._bodies: dict[int, Resource] = {}
+            for index in range(self.pages):  # page i is named after its body's first role
+                slugs = comparison_slugs(self.paths[index % DISTINCT_BODIES])
+                assert slugs is not None
+                self.paths[index] = comparison_path(slugs[0], f"{slugs[1]}-{index}")
+            self._index = {path: index for index, path in enumerate(self.paths)}
 
-        def _render(self, index: int, revision: int) -> Resource:
+        def _render(self, index: int, *args: object, **kwargs: object) -> Resource:
             key = index % DISTINCT_BODIES
             if key not in self._bodies:
                 page = generator.generate_page(self.seed, key, pages=self.pages)
                 self._bodies[key] = _resource(
-                    page.html.encode(), "text/html; charset=utf-8", page.path, revision
+                    page.html.encode(), "text/html; charset=utf-8", page.path, 0
                 )
                 self._bodies[key].gzipped()
             return self._bodies[key]
@@ -131,7 +140,7 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
     through the same ``Fetcher``, host gate and block-page check, with no frontier, no
     archive and no database - what the crawl costs before it records anything."""
     from schemas.settings import Settings
-    from scraper.crawl import ComparisonMarkers
+    from scraper.crawl import ComparisonCheck
     from scraper.fetch import Fetcher, fetch_with_retries
     from scraper.politeness import Politeness
     from scraper.urls import host_of
@@ -145,9 +154,8 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
 
     async def worker() -> None:
         for url in todo:
-            response = await fetch_with_retries(
-                fetcher, url, settings.retries, check=ComparisonMarkers
-            )
+            check = partial(ComparisonCheck, url)
+            response = await fetch_with_retries(fetcher, url, settings.retries, check=check)
             assert response.status == 200 and response.looks_right, url
             response.close()
 

@@ -14,7 +14,7 @@ the work that any crawl meeting the issue must do timed where it runs, inside th
 
 - hashing the decoded body (``content_sha256``, which says a page is unchanged) and the
   wire body (the WARC payload digest), as the fetch layer streams it;
-- the block-page check (``ComparisonMarkers``);
+- the block-page check (``ComparisonCheck``: made, fed and asked, per page);
 - writing the page's WARC record;
 - recording its rows (its share of the group commits);
 - discovery (robots.txt, the sitemaps, the frontier), spread over the pages.
@@ -130,7 +130,7 @@ def instrumented_crawl(
     from crawl_bench import crawl_settings
 
     import scraper.fetch
-    from scraper.crawl import ComparisonMarkers, Crawler, crawl
+    from scraper.crawl import ComparisonCheck, Crawler, crawl
     from scraper.frontier import CrawlState
     from scraper.recorder import Recorder
 
@@ -153,7 +153,8 @@ def instrumented_crawl(
 
     try:
         with clock.installed():
-            clock.wrap(ComparisonMarkers, "feed", "block-page check")
+            for method in ("__init__", "feed", "ok"):
+                clock.wrap(ComparisonCheck, method, "block-page check")
             clock.wrap(Recorder, "_archive", "WARC record")
             clock.wrap(CrawlState, "record_many", "recording the rows (group commits)")
             clock.replace(scraper.fetch, "hashlib", type("hashlib", (), {"sha256": sha256}))

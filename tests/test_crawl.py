@@ -19,7 +19,7 @@ from demosite.testing import demo_site, demo_site_factory  # noqa: F401  (fixtur
 from schemas.database import COUNTERS, connect
 from schemas.settings import Settings
 from scraper.archive import read_body
-from scraper.crawl import ComparisonMarkers, CrawlReport, RobotsUnavailable, crawl
+from scraper.crawl import CrawlReport, RobotsUnavailable, crawl
 from scraper.urls import page_key
 
 
@@ -118,7 +118,7 @@ def test_clean_site_every_page_fetched_once_archived_and_logged(
         assert row["attempts"] == 1 and row["etag"] and row["last_modified"]
         body = read_body(settings.output.archive_dir, row["warc_file"], row["warc_offset"])
         assert hashlib.sha256(body).hexdigest() == row["content_sha256"]
-        assert b"<table" in body
+        assert check(row["url"], body), "the archived body is the comparison page"
     assert sum(r["bytes"] for r in rows) == report.counters["bytes"]
 
     conn = connect(settings.output.db)
@@ -563,19 +563,170 @@ def test_only_an_unfinished_crawl_of_the_same_site_is_resumed(
     assert back.complete
 
 
+# --- the block-page check ------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ROLES_URL = (
+    "https://www.zippia.com/research-development-rd-engineer-sr-jobs/"
+    "research-development-rd-engineer-sr-vs-editors-assistant-intern-differences/"
+)
+_GRID_TAGS = re.compile(rb"<(/?)(?:table|thead|tbody|tr|th|td)\b", re.IGNORECASE)
+
+
+def without_tables(body: bytes) -> bytes:
+    """The same page with its tables, rows and cells turned into divs."""
+    changed = _GRID_TAGS.sub(rb"<\1div", body)
+    assert b"<table" not in changed.lower() and b"<td" not in changed.lower()
+    return changed
+
+
+def check(url: str, body: bytes, chunk: int | None = None) -> bool:
+    from scraper.crawl import ComparisonCheck
+
+    page = ComparisonCheck(url)
+    step = chunk or max(len(body), 1)
+    for start in range(0, len(body), step):
+        page.feed(body[start : start + step])
+    return page.ok()
+
+
+def generated(index: int) -> tuple[str, bytes]:
+    from demosite import generator
+
+    families = getattr(generator, "FAMILIES", (None,))
+    kwargs = {"family": families[index % len(families)]} if families != (None,) else {}
+    page = generator.generate_page(7, index, **kwargs)  # type: ignore[arg-type]
+    return page.expected.url, page.html.encode()
+
+
+@pytest.mark.parametrize("chunk", [None, 65536, 8192, 1000, 97])
+@pytest.mark.parametrize("index", range(8))
+def test_comparison_pages_pass_with_or_without_tables(index: int, chunk: int | None) -> None:
+    url, body = generated(index)
+    assert check(url, body, chunk)
+    assert check(url, without_tables(body), chunk)
+
+
+def test_the_real_page_passes_in_any_chunks() -> None:
+    from demosite.generator import seed_page
+
+    html, record = seed_page()
+    for chunk in (None, 4096, 1):
+        assert check(record.url, html.encode(), chunk)
+        assert check(record.url, without_tables(html.encode()), chunk)
+
+
 @pytest.mark.parametrize(
-    ("chunks", "ok"),
+    "name, body",
     [
-        ([b"<html><TABLE><tr><td>Average Salary</td></tr></table></html>"], True),
-        ([b"x" * 8190 + b"<Table" + b"y" * 9000, b"sal", b"ary</p>"], True),  # split markers
-        ([b"<html><p>Please verify you are a human</p></html>"], False),
-        ([b"<table>" + b"x" * 70_000], False),  # no salary anywhere
+        ("fixture", (FIXTURES / "block-page.html").read_bytes()),
+        ("demo site", None),  # demosite.faults.BLOCK_PAGE
+        (
+            "captcha, the roles named in the body only",
+            b"<html><head><title>Security check</title></head><body><h1>One more step</h1>"
+            b"<p>Research &amp; Development (R&amp;D) Engineer, Sr. vs Editor's Assistant"
+            b" / Intern</p><div class='g-recaptcha'></div></body></html>",
+        ),
+        (
+            "roles in the title, access denied in the h1",
+            b"<html><head><title>Research &amp; Development (R&amp;D) Engineer, Sr. vs "
+            b"Editor&#x27;s Assistant / Intern</title></head><body><h1>Access Denied</h1>"
+            b"<p>Reference #18.a3f</p></body></html>",
+        ),
+        (
+            "roles in the h1, a challenge title",
+            b"<html><head><title>Just a moment...</title></head><body>"
+            b"<h1>Editor's Assistant / Intern</h1></body></html>",
+        ),
+        (
+            "cloudflare",
+            b"<!DOCTYPE html><html><head><TITLE>Attention Required! | Cloudflare</TITLE>"
+            b"</head><body><H1 data-translate='block_headline'>Sorry,\n you have been\n"
+            b"blocked</H1></body></html>",
+        ),
+        ("an empty 200", b""),
+        ("no title, no h1", b"<html><body><iframe src='https://geo.captcha-delivery.com/'>"),
     ],
 )
-def test_comparison_markers_see_both_markers_across_slices_and_chunks(
-    chunks: list[bytes], ok: bool
+def test_block_and_captcha_pages_fail(name: str, body: bytes | None) -> None:
+    from demosite.faults import BLOCK_PAGE
+
+    body = BLOCK_PAGE if body is None else body
+    for chunk in (None, 10, 1):
+        assert not check(ROLES_URL, body, chunk), name
+
+
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        (
+            "either role alone, in the title, entities and punctuation",
+            b"<title>Editor&#x27;s Assistant / Intern Careers</title><h1>Compare</h1>",
+        ),
+        (
+            "in the h1 only, tags and entities inside it",
+            b"<title>Zippia</title><h1 class=x>Research &amp; Development "
+            b"<span>(R&amp;D)</span>\n Engineer, Sr.&nbsp;vs them</h1>",
+        ),
+        (
+            "captcha and access denied outside the title and h1",
+            b"<html><head><title>Research & Development (R&D) Engineer, Sr. vs X</title>"
+            b"<script src='https://www.google.com/recaptcha/api.js'></script>"
+            b"<script src='/cdn-cgi/challenge-platform/scripts/jsd/main.js'></script></head>"
+            b"<body><h1>Research & Development (R&D) Engineer, Sr.</h1><p>Access denied "
+            b'to a captcha? Verify you are human</p><script>{"captcha":1}</script>',
+        ),
+        ("no h1, the title names a role", b"<title>Editor's Assistant / Intern</title>" * 3),
+        (
+            "no h1 within the first 64 KB",
+            b"<title>Editor's Assistant / Intern</title>" + b"<p>x</p>" * 20_000,
+        ),
+        (
+            "upper-case tags",
+            b"<HTML><HEAD><TITLE>Editors Assistant Intern</TITLE></HEAD><BODY><H1>hi</H1>",
+        ),
+    ],
+)
+def test_comparison_pages_pass_whatever_their_markup(name: str, body: bytes) -> None:
+    for chunk in (None, 1000, 7):
+        assert check(ROLES_URL, body, chunk), name
+
+
+def test_roles_are_compared_by_whole_slugs_and_other_urls_by_signatures_alone() -> None:
+    nurse = "https://www.zippia.com/nurse-jobs/nurse-vs-teacher-differences/"
+    assert not check(nurse, b"<title>Nursery Assistant vs Teachers Aide</title><h1>x</h1>")
+    assert check(nurse, b"<title>Nurse vs Teacher: What Are The Differences?</title><h1>y</h1>")
+    assert check(nurse, "<title>Nurse vs Téacher</title><h1>Téacher</h1>".encode())
+    assert check("https://www.zippia.com/", b"<title>Zippia</title>")
+    assert not check("https://www.zippia.com/", b"<title>Access denied</title>")
+
+
+def test_a_redesign_without_tables_is_crawled_not_counted_as_blocked(
+    demo_site_factory: Any,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
-    markers = ComparisonMarkers()
-    for chunk in chunks:
-        markers.feed(chunk)
-    assert markers.ok() is ok
+    """The same pages, every table turned into divs: they are comparison pages, fetched
+    and archived as such, and the breaker never hears of them."""
+    import dataclasses
+    from urllib.parse import urlsplit
+
+    from demosite.site import Resource
+    from scraper.urls import comparison_slugs
+
+    site = demo_site_factory(pages=12)
+    resolve = site.site.resolve
+
+    def redesigned(target: str) -> object:
+        answer = resolve(target)
+        if isinstance(answer, Resource) and comparison_slugs(urlsplit(target).path):
+            return dataclasses.replace(answer, body=without_tables(answer.body), _gzipped=[])
+        return answer
+
+    site.site.resolve = redesigned  # type: ignore[method-assign]
+    settings = make_settings(site, tmp_path, retries={"breaker_threshold": 2})
+    report = run(settings)
+    assert report.complete and report.exit_code == 0
+    assert report.counters["blocked"] == 0 and report.counters["new"] == 13
+    for row in fetch_rows(settings):
+        body = read_body(settings.output.archive_dir, row["warc_file"], row["warc_offset"])
+        assert b"<div" in body and b"<table" not in body.lower()
