@@ -7,7 +7,6 @@ A table is recognized by the heading above it ("… overview", "… salary", "�
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -51,22 +50,12 @@ def row_key(label: str) -> str:
     return clean(label).lower().rstrip(":").rstrip()
 
 
-_WHOLE = r"(?:\d{1,3}(?:,\d{3}){1,4}|\d{1,15})"
-"""A whole number small enough that ``int`` of its digits is ``round(float(...))`` of them."""
-_WHOLE_MONEY = re.compile(rf"\$?{_WHOLE}")
-_WHOLE_NUMBER = re.compile(_WHOLE)
-
-
 def _money_int(text: str) -> int | None:
-    if _WHOLE_MONEY.fullmatch(text):
-        return int(text.lstrip("$").replace(",", ""))
     value = values.parse_money(text)
     return None if value is None else round(value)
 
 
 def _number_int(text: str) -> int | None:
-    if _WHOLE_NUMBER.fullmatch(text):
-        return int(text.replace(",", ""))
     value = values.parse_number(text)
     return None if value is None else round(value)
 

@@ -27,13 +27,6 @@ _RANGE = re.compile(
 _PCT_TOKEN = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*%\s*\)|(?<![\w.])(\d+(?:\.\d+)?)\s*%")
 _PART_EDGES = " ,;:|-\u2013\u2014"
 """What may separate a label from its percentage or one pair from the next."""
-_FAST_NUMBER = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-_FAST_MONEY = re.compile(rf"\$?{_FAST_NUMBER}")
-_FAST_PERCENT = re.compile(rf"-?{_FAST_NUMBER}%?")
-_FAST_RANGE = re.compile(rf"[Bb]etween \$({_FAST_NUMBER})([Kk]?) [Aa]nd \$({_FAST_NUMBER})([Kk]?)")
-_FAST_LABEL = r"[^\s,;%]+(?: [^\s,;%]+)*"
-_FAST_LABELLED = re.compile(rf"({_FAST_LABEL}), (\d+(?:\.\d+)?)%")
-"""The common form, already clean: one space between words, none around the parts."""
 _UNIT_MONTHS = {"year": 12, "years": 12, "month": 1, "months": 1}
 _TIME_RANGE = re.compile(
     r"(?P<less>less than\s+|under\s+)?(?P<lo>\d+(?:\.\d+)?)"
@@ -41,22 +34,8 @@ _TIME_RANGE = re.compile(
 )
 
 
-_ASCII_SPACES = b"\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
-"""The ASCII characters other than the space that ``str.split()`` splits on."""
-_LONG = 200
-
-
 def clean(text: str) -> str:
     """Whitespace (including non-breaking spaces) collapsed to single spaces, ends stripped."""
-    if (
-        len(text) > _LONG
-        and text.isascii()
-        and "  " not in text
-        and text[0] != " "
-        and text[-1] != " "
-        and len(text.encode().translate(None, _ASCII_SPACES)) == len(text)
-    ):
-        return text  # already clean: a paragraph's usual case, at a third of the cost
     return " ".join(text.split())
 
 
@@ -85,8 +64,6 @@ def _fail(kind: str, text: str) -> ValueError:
 
 def parse_money(text: str) -> float | None:
     """``$69,350`` -> 69350.0; ``$69.3K`` -> 69300.0; ``$1.2M`` -> 1200000.0."""
-    if _FAST_MONEY.fullmatch(text):
-        return float(text.lstrip("$").replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -99,8 +76,6 @@ def parse_money(text: str) -> float | None:
 
 def parse_number(text: str) -> float | None:
     """A plain number, commas allowed (``249,856``), optionally with a ``K``/``M``/``B`` suffix."""
-    if _FAST_MONEY.fullmatch(text) and text[0] != "$":
-        return float(text.replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -112,8 +87,6 @@ def parse_number(text: str) -> float | None:
 
 def parse_percent(text: str) -> float | None:
     """``6%`` -> 6.0, ``-2.5%`` -> -2.5 (a bare number is taken as a percentage too)."""
-    if _FAST_PERCENT.fullmatch(text):
-        return float(text.rstrip("%").replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -125,8 +98,6 @@ def parse_percent(text: str) -> float | None:
 
 def parse_years(text: str) -> float | None:
     """``44`` or ``6 years`` -> the number of years."""
-    if _FAST_MONEY.fullmatch(text) and text[0] != "$":
-        return float(text.replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -138,8 +109,6 @@ def parse_years(text: str) -> float | None:
 
 def parse_rating(text: str) -> float | None:
     """A satisfaction score: ``3.5``, ``3.5/5``, ``3.5 out of 5``."""
-    if _FAST_MONEY.fullmatch(text) and text[0] != "$":
-        return float(text.replace(",", ""))
     norm = _normalized(text)
     if norm is None:
         return None
@@ -152,10 +121,6 @@ def parse_rating(text: str) -> float | None:
 def parse_money_range(text: str) -> tuple[float, float] | None:
     """``Between $48,000 And $98,000`` (or ``$48K - $98K``, ``$48,000 to $98,000``) ->
     ``(48000.0, 98000.0)``."""
-    fast = _FAST_RANGE.fullmatch(text.replace("\xa0", " "))
-    if fast:
-        low, low_k, high, high_k = fast.groups()
-        return _fast_amount(low, low_k), _fast_amount(high, high_k)
     norm = _normalized(text)
     if norm is None:
         return None
@@ -168,20 +133,10 @@ def parse_money_range(text: str) -> tuple[float, float] | None:
     return low, high
 
 
-def _fast_amount(num: str, thousands: str) -> float:
-    value = num.replace(",", "")
-    if not thousands:
-        return float(value)
-    return float(int(value) * 1000) if "." not in value else _number(value, "k")
-
-
 def parse_labelled_pct(text: str) -> tuple[str, float | None] | None:
     """``Bachelor's Degree, 56%`` (or ``Bachelor's Degree 56%``, ``… (56%)``, ``…: 56%``,
     ``56% Bachelor's Degree``) -> ``("Bachelor's Degree", 56.0)``; a label alone gives
     ``(label, None)``."""
-    fast = _FAST_LABELLED.fullmatch(text)
-    if fast:
-        return fast[1], float(fast[2])
     text = clean(text)
     if text.lower() in NULL_MARKERS:
         return None

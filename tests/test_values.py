@@ -37,7 +37,6 @@ labels = st.lists(words, min_size=1, max_size=4).map(" ".join)
     st.integers(min_value=0, max_value=400),
 )
 def test_clean_collapses_whitespace_in_short_and_long_texts(text, padding):
-    """Long texts may take a shortcut when already clean; the result is the same."""
     for sample in (text, "w" * padding + text, text + "w" * padding, "w " * padding + text):
         assert values.clean(sample) == " ".join(sample.split())
 
