@@ -164,7 +164,7 @@ def close_dead_runs(conn: sqlite3.Connection, stale: Mapping[str, object] | None
         (utc_now(), int(ExitCode.FATAL), note),
     )
     for run_id in dead:
-        log.warning("run %s %s", run_id, note)
+        log.info("run %s %s", run_id, note)
     return dead
 
 
