@@ -98,19 +98,17 @@ def failure(exc: BaseException, db: Path | None = None, output: Path | None = No
     """The exit code and one-line message for ``exc``, the error that ended a command.
 
     ``db`` and ``output`` (the database, the directory outputs go under) name the place
-    when the error itself does not. A signal received first decides, whatever it broke on
-    its way (the parse pool, a half-written file)."""
+    when the error itself does not (and ``db`` says the command had runs to leave). A
+    signal received first decides, whatever it broke on its way (the parse pool, a
+    half-written file)."""
     signum = exc.signum if isinstance(exc, Interrupted) else _received
     if signum is None and isinstance(exc, KeyboardInterrupt):
         signum = signal.SIGINT
     if signum is not None:
-        name = signal.Signals(signum).name
-        return Failure(
-            128 + signum,
-            f"interrupted by {name}; the run is recorded as interrupted and the next run "
-            "resumes it",
-            interrupted=True,
-        )
+        text = f"interrupted by {signal.Signals(signum).name}"
+        if db is not None:  # a command working on a database: a run may be left
+            text += "; the run is recorded as interrupted and the next run resumes it"
+        return Failure(128 + signum, text, interrupted=True)
     return Failure(ExitCode.FATAL, _describe(exc, db, output))
 
 
