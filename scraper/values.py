@@ -24,9 +24,17 @@ _RATING = re.compile(rf"^(?P<num>{_NUMBER})\s*(?:/\s*5|out of 5|stars?)?$")
 _RANGE = re.compile(
     r"^(?:between\s+)?(?P<lo>[^\s].*?)\s*(?:\band\b|\bto\b|-)\s*(?P<hi>\$?\s*[\d.,]+\s*[kmb]?)$"
 )
-_PCT_TOKEN = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*%\s*\)|(?<![\w.])(\d+(?:\.\d+)?)\s*%")
-_PART_EDGES = " ,;:|-\u2013\u2014"
+_SHARE = re.compile(r"(?P<open>\(\s*)?(?<![\w.])(?P<num>\d+(?:\.\d+)?|\.\d+)\s*%(?(open)\s*\))")
+"""A percentage of a labelled share: ``56%``, ``56 %``, ``(56%)``; never part of a word
+or of a longer number."""
+_PART_EDGES = " ,;:|/\u2013\u2014\u00b7\u2022-"
 """What may separate a label from its percentage or one pair from the next."""
+_JOINED = re.compile(r"(?i)^(?:and|&)(?:\s+|$)|\s+(?:and|&)$")
+"""``and`` or ``&`` between pairs (``Male 50.2% and Female 49.8%``)."""
+_INNER_SEPARATOR = re.compile(r"[,;:|]|\s[-\u2013\u2014]\s")
+"""A separator inside what would be one label: two labels, one of them without its share."""
+_BARE_NUMBER = re.compile(r"(?<!\S)[+-]?\d+(?:[.,]\d+)*(?!\S)")
+_SIGNS = "+-\u2212"
 _UNIT_MONTHS = {"year": 12, "years": 12, "month": 1, "months": 1}
 _TIME_RANGE = re.compile(
     r"(?P<less>less than\s+|under\s+)?(?P<lo>\d+(?:\.\d+)?)"
@@ -134,57 +142,92 @@ def parse_money_range(text: str) -> tuple[float, float] | None:
 
 
 def parse_labelled_pct(text: str) -> tuple[str, float | None] | None:
-    """``Bachelor's Degree, 56%`` (or ``Bachelor's Degree 56%``, ``… (56%)``, ``…: 56%``,
-    ``56% Bachelor's Degree``) -> ``("Bachelor's Degree", 56.0)``; a label alone gives
-    ``(label, None)``."""
+    """A label and its share, whatever separates them: ``Bachelor's Degree, 56%``,
+    ``Bachelor's Degree 56%``, ``…: 56%``, ``… (56%)``, ``… - 56%``, ``56% Bachelor's
+    Degree`` -> ``("Bachelor's Degree", 56.0)``. A label alone gives ``(label, None)``.
+    Raises ``ValueError`` for a share without a label, more than one share, a share
+    above 100% or a label holding a number."""
     text = clean(text)
     if text.lower() in NULL_MARKERS:
         return None
-    pairs = _pct_pairs(text)
+    pairs = _share_pairs(text)
     if pairs is None:
-        if re.search(r"\d\s*%", text):
-            raise _fail("a label with a percentage", text)
-        return text, None
+        return _label(text, text), None
     if len(pairs) != 1:
-        raise _fail("a label with a percentage", text)
+        raise _fail("a label with one percentage", text)
     return pairs[0]
 
 
 def parse_pct_list(text: str, lower: bool = False) -> dict[str, float] | None:
-    """A run of ``Label, N%`` pairs, whatever separates them (``<div>``, ``<br>``, ``<li>``,
-    spans, commas, colons, parentheses, nothing) or ``N% Label`` pairs -> ``{label: N}`` in
-    page order; labels lower-cased when ``lower``."""
+    """A run of labelled shares -> ``{label: N}`` in page order, labels as the page spells
+    them (lower-cased when ``lower``). Either every label comes before its share
+    (``Male, 50.2% Female, 49.8%``, ``Male 50.2% Female 49.8%``, ``Male: 50.2%; Female:
+    49.8%``, ``Male (50.2%) Female (49.8%)``, ``Male 50.2% | Female 49.8%``) or every
+    share before its label (``50.2% Male 49.8% Female``); what separates the pairs is
+    anything the cell's markup left (``<div>``, ``<br>``, ``<li>``, spans: spaces),
+    commas, semicolons, bars or nothing.
+
+    Raises ``ValueError`` rather than guess: a share without a label or a label without
+    a share (``50.2% 49.8%``, ``Male 50.2% Female``, ``Male, 50.2% Other, Female, 49.8%``),
+    a label given two different shares, a share above 100%, shares adding up to more
+    than 100.5%, a label holding a number (``Male 50.2 Female 49.8%``). A label left
+    without its share between two spaces-only pairs (``A 50% B C 30%``) cannot be told
+    from a label of several words and reads as one label ``B C``."""
     text = clean(text)
     if text.lower() in NULL_MARKERS:
         return None
-    pairs = _pct_pairs(text)
+    pairs = _share_pairs(text)
     if not pairs:
-        raise _fail("a list of 'Label, N%' pairs", text)
+        raise _fail("a list of labelled percentages", text)
     result: dict[str, float] = {}
     for label, pct in pairs:
         key = label.lower() if lower else label
-        if key in result or pct > 100:
-            raise _fail("a list of 'Label, N%' pairs", text)
+        if result.get(key, pct) != pct:
+            raise _fail("a list of labelled percentages, each label once", text)
         result[key] = pct
     if sum(result.values()) > 100.5:
         raise _fail("a list of shares of at most 100%", text)
     return result
 
 
-def _pct_pairs(text: str) -> list[tuple[str, float]] | None:
-    """``(label, pct)`` pairs of a text of labelled percentages, each label on the side of
-    its percentage the text starts with; None when the text has no percentage. Raises
-    ``ValueError`` for a percentage without a label or text left over."""
-    tokens = list(_PCT_TOKEN.finditer(text))
-    if not tokens:
+def _share_pairs(text: str) -> list[tuple[str, float]] | None:
+    """``(label, pct)`` pairs of a cleaned text of labelled shares, each label on the side
+    of its share that the text starts with; None when the text has no share. Raises
+    ``ValueError`` for anything that cannot be paired one label to one share."""
+    shares = list(_SHARE.finditer(text))
+    if not shares:
+        if "%" in text:
+            raise _fail("labelled percentages", text)
         return None
-    bounds = [0] + [b for t in tokens for b in (t.start(), t.end())] + [len(text)]
-    gaps = [text[bounds[i] : bounds[i + 1]].strip(_PART_EDGES) for i in range(0, len(bounds), 2)]
-    pct_first = not gaps[0]
-    labels = gaps[1:] if pct_first else gaps[:-1]
-    if (gaps[0] if pct_first else gaps[-1]) or not all(labels) or any("%" in g for g in labels):
-        raise _fail("labelled percentages", text)
-    return [(label, float(t[1] or t[2])) for label, t in zip(labels, tokens, strict=True)]
+    bounds = [0, *(b for share in shares for b in share.span()), len(text)]
+    gaps = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    share_first = not gaps[0].strip(_PART_EDGES)
+    labels, extra = (gaps[1:], gaps[0]) if share_first else (gaps[:-1], gaps[-1])
+    if extra.strip(_PART_EDGES):
+        raise _fail("labelled percentages, a label to each", text)
+    pairs = []
+    for gap, share in zip(labels, shares, strict=True):
+        start = share.start("num")
+        if start and text[start - 1] in _SIGNS:
+            raise _fail("percentages of a share (0-100)", text)
+        pct = float(share["num"])
+        if pct > 100:
+            raise _fail("percentages of a share (0-100)", text)
+        pairs.append((_label(gap.strip(_PART_EDGES), text), pct))
+    return pairs
+
+
+def _label(gap: str, text: str) -> str:
+    """The label in ``gap`` (``and`` around it dropped), checked to be one label."""
+    label = _JOINED.sub("", gap).strip(_PART_EDGES)
+    if (
+        not any(c.isalpha() for c in label)
+        or "%" in label
+        or _INNER_SEPARATOR.search(label)
+        or _BARE_NUMBER.search(label)
+    ):
+        raise _fail("labelled percentages, one label to each", text)
+    return label
 
 
 def parse_time_range(text: str) -> tuple[float, float] | None:
