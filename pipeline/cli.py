@@ -147,10 +147,16 @@ def _fail(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> None:
     interrupt_on_signals()
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        code = cli.main(args=argv, prog_name="careers", standalone_mode=False)
+        # make_context + invoke rather than cli.main: click's main would turn our signals
+        # (KeyboardInterrupt) into a bare "Aborted!"
+        with cli.make_context("careers", args) as ctx:
+            code = cli.invoke(ctx)
     except SystemExit:
         raise
+    except click.exceptions.Exit as exc:  # --help, --version
+        code = exc.exit_code
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code

@@ -14,6 +14,8 @@ from enum import IntEnum
 from pathlib import Path
 from types import FrameType
 
+from schemas.errors import Interrupted
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -33,15 +35,6 @@ class ExitCode(IntEnum):
 
 
 INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
-
-
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived. A ``BaseException`` like ``KeyboardInterrupt``, so no
-    ``except Exception`` on the way out swallows it."""
-
-    def __init__(self, signum: int) -> None:
-        self.signum = signum
-        super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
 class EnvironmentFailure(Exception):

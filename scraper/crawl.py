@@ -49,6 +49,7 @@ from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, Fronti
 from scraper.politeness import BreakerOpen, BreakerTripped, Politeness
 from scraper.recorder import Recorder
 from scraper.robots import Robots, RobotsUnreachable, fetch_robots
+from scraper.signals import run_until_signalled
 from scraper.sitemaps import comparison_urls
 from scraper.urls import comparison_slugs, host_of, normalize_url, role_path, slugify
 
@@ -113,7 +114,7 @@ def crawl(
     is a terminal, periodic log lines otherwise.
     """
     crawler = Crawler(settings, log or logging.getLogger(__name__), command, progress)
-    return asyncio.run(crawler.run(finalize))
+    return run_until_signalled(crawler.run(finalize))
 
 
 def crawl_exit_code(counters: dict[str, int], failed_fraction: float) -> int:
