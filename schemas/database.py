@@ -35,6 +35,9 @@ COUNTERS: tuple[str, ...] = (
     "robots_skipped",
     "deferred",
     "bytes",
+    "rejected_urls",
+    "rejected_sitemaps",
+    "gone_held",
 )
 """The crawl's counters, named the same in ``runs``, run reports, summaries and the report."""
 
@@ -97,8 +100,12 @@ def _shares_table(name: str) -> str:
 );"""
 
 
+_V1_COUNTERS: tuple[str, ...] = COUNTERS[: COUNTERS.index("bytes") + 1]
+"""The counters ``runs`` had in schema version 1; later ones are added by their migration."""
+
+
 def _counter_columns() -> str:
-    return ",\n".join(f"    {c} INTEGER NOT NULL DEFAULT 0" for c in COUNTERS + LOAD_COUNTERS)
+    return ",\n".join(f"    {c} INTEGER NOT NULL DEFAULT 0" for c in _V1_COUNTERS + LOAD_COUNTERS)
 
 
 FIGURE_COLUMNS: tuple[str, ...] = (*SCALAR_FIELDS, "months_to_become_min", "months_to_become_max")
@@ -398,7 +405,24 @@ and whose latest answer is not 404/410. A 304 or an unchanged body after it keep
 ``--reparse`` that parses it, removes it. ``kind`` is the parser's reason without the
 ``parse_`` prefix of ``parse_issues.kind``."""
 
-MIGRATIONS: Sequence[str] = (_V1, _V2_QUALITY, _V3_RUN_NOTES, _V4_UNPARSED_PAGES)
+_V5_GUARDS = """
+ALTER TABLE fetches ADD COLUMN charset TEXT;
+ALTER TABLE runs ADD COLUMN rejected_urls INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN rejected_sitemaps INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN gone_held INTEGER NOT NULL DEFAULT 0;
+"""
+"""v5: the codec a body was decoded with (``fetches.charset``); URLs and sitemaps a run
+refused (not ``http``/``https`` on an allowed host; not XML or an XML with a DOCTYPE), and
+pages that answered 404/410 but were not marked gone because too many did at once
+(``run.max_gone_fraction``)."""
+
+MIGRATIONS: Sequence[str] = (
+    _V1,
+    _V2_QUALITY,
+    _V3_RUN_NOTES,
+    _V4_UNPARSED_PAGES,
+    _V5_GUARDS,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
