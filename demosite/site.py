@@ -80,6 +80,25 @@ def _last_modified(key: str, revision: int) -> datetime:
     return _EPOCH + timedelta(days=30 * revision, seconds=digest % (25 * 86400))
 
 
+_UTF8_META = '<meta charset="utf-8">'
+
+
+def _encoded(html: str, index: int) -> tuple[bytes, str]:
+    """A page's bytes and ``Content-Type``: one page in nine in windows-1252 declared by
+    its ``<meta>``, one in nine in ISO-8859-1 declared only by the HTTP header (which the
+    web reads as windows-1252), the rest UTF-8, so the crawl and the loader decode legacy
+    charsets as a browser does. Two pages in three with accented text are legacy ones:
+    those are the pages a wrong decode spoils."""
+    style = (4, 7, 0)[index % 3] if not html.isascii() else index % 9
+    if style == 4:
+        legacy = html.replace(_UTF8_META, '<meta charset="windows-1252">', 1)
+        return legacy.encode("cp1252", "xmlcharrefreplace"), "text/html"
+    if style == 7:
+        legacy = html.replace(_UTF8_META, "", 1)
+        return legacy.encode("latin-1", "xmlcharrefreplace"), "text/html; charset=ISO-8859-1"
+    return html.encode(), "text/html; charset=utf-8"
+
+
 def _resource(body: bytes, content_type: str, key: str, revision: int) -> Resource:
     return Resource(body, content_type, _etag(body), _last_modified(key, revision))
 
@@ -315,7 +334,8 @@ class Site:
             revision=revision,
         )
         key = f"{self.seed}:{page.path}"
-        return _resource(page.html.encode(), "text/html; charset=utf-8", key, stamp)
+        body, content_type = _encoded(page.html, index)
+        return _resource(body, content_type, key, stamp)
 
     def _role_known(self, slug: str) -> bool:
         return bool(self.catalog.comparisons_of(slug, self.pages))

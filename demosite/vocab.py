@@ -167,6 +167,10 @@ STATES: tuple[str, ...] = (
 )
 
 COMPANIES: tuple[str, ...] = (
+    "Société Générale",
+    "Nestlé",
+    "L'Oréal",
+    "Hermès",
     "Xerox",
     "Meta",
     "Google",

@@ -106,6 +106,8 @@ class Parsed:
     error_kind: str | None = None
     error_message: str | None = None
     url: str | None = None
+    charset: str | None = None
+    """The codec a stored body was decoded with (None for records read from JSON lines)."""
 
 
 @dataclass
@@ -507,7 +509,7 @@ class Loader:
                 url,
             )
         if fetch is not None:
-            self._fetch_updates.append(("loaded", self._now, fetch.fetch_id))
+            self._fetch_updates.append(("loaded", self._now, page.charset, fetch.fetch_id))
 
     def _comparison(
         self,
@@ -663,7 +665,7 @@ class Loader:
         key = page_key(fetch.url) if fetch else (url or "")
         self._issue(Issue(kind, key, page.error_message or kind), page, url)
         if fetch is not None:
-            self._fetch_updates.append(("failed", None, fetch.fetch_id))
+            self._fetch_updates.append(("failed", None, page.charset, fetch.fetch_id))
 
     def _issue(self, issue: Issue, page: Parsed | None, url: str | None) -> None:
         ident = (issue.kind, issue.check_key)
@@ -772,7 +774,8 @@ class Loader:
             conn.executemany(_INSERT_ISSUE, self._issues)
         if self._fetch_updates:
             conn.executemany(
-                "UPDATE fetches SET load_state = ?, loaded_at = ? WHERE fetch_id = ?",
+                "UPDATE fetches SET load_state = ?, loaded_at = ?, charset = coalesce(?, charset) "
+                "WHERE fetch_id = ?",
                 self._fetch_updates,
             )
         if self._sides_loaded:

@@ -40,13 +40,14 @@ from schemas.records import ComparisonRecord
 
 CHUNK = 16
 """Pages per task sent to a worker."""
-PRELOAD = ("pipeline.reparse", "scraper.parse", "scraper.archive")
+PRELOAD = ("pipeline.reparse", "scraper.document", "scraper.archive")
 """What the fork server imports once for every worker it forks."""
 PARENT_POLL_SECONDS = 0.2
 """How often a worker checks that its parent is still there (where prctl is missing)."""
 _PR_SET_PDEATHSIG = 1
-_Outcome = tuple[ComparisonRecord | None, str | None, str | None]
-_Sent = tuple[str | None, str | None, str | None]
+_Outcome = tuple[ComparisonRecord | None, str | None, str | None, str | None]
+"""``(record, error kind, error message, charset)`` of one stored page."""
+_Sent = tuple[str | None, str | None, str | None, str | None]
 
 
 def stored_fetches(
@@ -74,20 +75,23 @@ def stored_fetches(
 
 
 def parse_stored(archive_dir: Path, fetch: FetchRef) -> _Outcome:
-    """Read one stored body and parse it; failures come back as ``(None, kind, message)``."""
-    from scraper.archive import ArchiveError, read_body
-    from scraper.parse import ParseError, parse_page
+    """Read one stored body, decode it by the ``Content-Type`` it was served with, and
+    parse it; failures come back as ``(None, kind, message, None)``."""
+    from scraper.archive import ArchiveError, read_page
+    from scraper.document import parse_body
+    from scraper.parse import ParseError
 
     try:
-        body = read_body(archive_dir, fetch.warc_file or "", fetch.warc_offset or 0)
+        page = read_page(archive_dir, fetch.warc_file or "", fetch.warc_offset or 0)
     except ArchiveError as exc:
-        return None, "archive_unreadable", str(exc)
+        return None, "archive_unreadable", str(exc), None
     try:
-        return parse_page(body.decode("utf-8", errors="replace"), url=fetch.url), None, None
+        parsed = parse_body(page.body, fetch.url, page.content_type)
     except ParseError as exc:
-        return None, str(getattr(exc, "kind", "error")), str(exc)
+        return None, str(getattr(exc, "kind", "error")), str(exc), None
     except Exception as exc:  # a parser bug must not stop the load; --reparse retries it
-        return None, "parser_crash", f"{type(exc).__name__}: {exc}"
+        return None, "parser_crash", f"{type(exc).__name__}: {exc}", None
+    return parsed.record, None, None, parsed.charset
 
 
 def _parse_chunk(archive_dir: Path, chunk: list[FetchRef]) -> list[_Outcome]:
@@ -98,21 +102,21 @@ def _parse_chunk_as_json(archive_dir: Path, chunk: list[FetchRef]) -> list[_Sent
     """In a worker: records travel back as JSON, which the loader's process validates
     faster than it unpickles a pydantic model."""
     return [
-        (record.model_dump_json() if record else None, kind, message)
-        for record, kind, message in _parse_chunk(archive_dir, chunk)
+        (record.model_dump_json() if record else None, kind, message, charset)
+        for record, kind, message, charset in _parse_chunk(archive_dir, chunk)
     ]
 
 
 def _received(sent: list[_Sent]) -> list[_Outcome]:
     return [
-        (ComparisonRecord.model_validate_json(text) if text else None, kind, message)
-        for text, kind, message in sent
+        (ComparisonRecord.model_validate_json(text) if text else None, kind, message, charset)
+        for text, kind, message, charset in sent
     ]
 
 
 def _pages(chunk: list[FetchRef], outcomes: list[_Outcome]) -> Iterator[Parsed]:
-    for fetch, (record, kind, message) in zip(chunk, outcomes, strict=True):
-        yield Parsed(record, fetch, kind, message, fetch.url)
+    for fetch, (record, kind, message, charset) in zip(chunk, outcomes, strict=True):
+        yield Parsed(record, fetch, kind, message, fetch.url, charset)
 
 
 def worker_context() -> BaseContext:

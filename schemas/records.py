@@ -23,6 +23,7 @@ WarningKind = Literal[
     "missing_row",  # a known table without one of its rows
     "unaligned_row",  # a row whose values cannot be tied to the roles; its fields are null
     "intro",  # a fact the intro should carry could not be read
+    "encoding",  # bytes that are not the page's codec were replaced by U+FFFD
 ]
 
 

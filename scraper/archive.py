@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, NamedTuple
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -250,8 +250,16 @@ def _resolve(archive_dir: Path, warc_file: str) -> Path:
     return path
 
 
-def read_response(archive_dir: Path, warc_file: str, warc_offset: int) -> tuple[str, bytes]:
-    """``(target URI, decoded body)`` of the response record at ``warc_offset``."""
+class StoredPage(NamedTuple):
+    uri: str
+    body: bytes
+    """The body with its ``Content-Encoding`` undone."""
+    content_type: str | None
+    """The ``Content-Type`` the site sent with it (its charset decides the decode)."""
+
+
+def read_page(archive_dir: Path, warc_file: str, warc_offset: int) -> StoredPage:
+    """The response record at ``warc_file``/``warc_offset``."""
     path = _resolve(archive_dir, warc_file)
     try:
         with path.open("rb") as fh:
@@ -262,7 +270,9 @@ def read_response(archive_dir: Path, warc_file: str, warc_offset: int) -> tuple[
                         f"{warc_file}@{warc_offset} is a {record.rec_type} record, not a response"
                     )
                 uri = record.rec_headers.get_header("WARC-Target-URI") or ""
-                return uri, record.content_stream().read()
+                headers = record.http_headers
+                content_type = headers.get_header("Content-Type") if headers else None
+                return StoredPage(uri, record.content_stream().read(), content_type)
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise ArchiveError(f"cannot read {warc_file}@{warc_offset}: {exc}") from exc
     raise ArchiveError(f"no record at {warc_file}@{warc_offset}")
@@ -271,4 +281,4 @@ def read_response(archive_dir: Path, warc_file: str, warc_offset: int) -> tuple[
 def read_body(archive_dir: Path, warc_file: str, warc_offset: int) -> bytes:
     """The decoded HTML body bytes (``Content-Encoding`` undone) stored at
     ``warc_file``/``warc_offset``."""
-    return read_response(archive_dir, warc_file, warc_offset)[1]
+    return read_page(archive_dir, warc_file, warc_offset).body

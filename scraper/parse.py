@@ -23,7 +23,7 @@ from scraper.roles import RoleNames, role_names
 from scraper.tables import ROWS, SECTIONS, row_key
 from scraper.urls import comparison_slugs, slugify
 
-PARSER_VERSION = "2.0"
+PARSER_VERSION = "2.1"
 """Bumped whenever the same HTML could parse to a different record."""
 
 MIN_LABELS = 6
@@ -37,10 +37,11 @@ _SCRIPT_KEEP = 2048
 
 
 class ParseError(Exception):
-    """A page that cannot give a trustworthy record. ``kind`` is one of ``truncated`` (the
-    markup does not end with ``</html>``), ``not_a_comparison`` (a block page or any other
-    kind of page), ``no_tables`` (a comparison page without any comparison grid),
-    ``markup_changed`` (a grid the parser cannot read with certainty: a redesign)."""
+    """A page that cannot give a trustworthy record. ``kind`` is one of ``not_html`` (an
+    empty or binary body: ``scraper.document``), ``truncated`` (the markup does not end with
+    ``</html>``), ``not_a_comparison`` (a block page or any other kind of page),
+    ``no_tables`` (a comparison page without any comparison grid), ``markup_changed`` (a
+    grid the parser cannot read with certainty: a redesign)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(f"{kind}: {message}")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from scraper.archive import ArchiveError, WarcArchive, read_body, read_response
+from scraper.archive import ArchiveError, WarcArchive, read_body, read_page
 
 
 def _write(archive: WarcArchive, url: str, body: bytes, encoding: str = "gzip"):
@@ -34,7 +34,7 @@ def test_bodies_read_back_by_offset_and_files_rotate(tmp_path: Path) -> None:
     for i, (ref, body) in enumerate(zip(refs, bodies, strict=True)):
         assert not Path(ref.warc_file).is_absolute()
         assert read_body(tmp_path, ref.warc_file, ref.warc_offset) == body
-        uri, _ = read_response(tmp_path, ref.warc_file, ref.warc_offset)
+        uri = read_page(tmp_path, ref.warc_file, ref.warc_offset).uri
         assert uri == f"http://127.0.0.1/p{i}"
 
 

@@ -15,6 +15,7 @@ from conftest import FIXTURES, SEED_PAGE
 from demosite.generator import SIZES, VARIANTS, generate_page
 from pipeline.cli import cli
 from schemas.jsonschema import SCHEMA_PATH, comparison_schema_text
+from scraper.document import parse_body
 from scraper.intro import Roles, read_intro, split_list
 from scraper.parse import PARSER_VERSION, ParseError, _script_body_around, parse_page
 
@@ -163,10 +164,29 @@ def test_a_truncated_page_raises_rather_than_half_parsing(seed_html):
     assert caught.value.kind == "truncated" and caught.value.message
 
 
-def test_empty_document_is_truncated():
+@pytest.mark.parametrize(
+    "body", [b"", b"   \n", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", b"%PDF-1.7 binary"]
+)
+def test_empty_or_binary_input_is_not_html(body: bytes) -> None:
     with pytest.raises(ParseError) as caught:
-        parse_page("")
-    assert caught.value.kind == "truncated"
+        parse_body(body)
+    assert caught.value.kind == "not_html"
+
+
+def test_a_page_in_windows_1252_reads_its_accents(seed_html) -> None:
+    page = seed_html.replace("Xerox", "Société Générale").replace(
+        '<meta charset="utf-8">', '<meta charset="windows-1252">'
+    )
+    parsed = parse_body(page.encode("cp1252"))
+    assert parsed.charset == "cp1252"
+    assert parsed.record.sides.a.best_paying_company == "Société Générale"
+    assert parsed.record.warnings == []
+
+
+def test_bytes_the_declared_charset_cannot_read_are_a_warning(seed_html) -> None:
+    page = seed_html.replace("Xerox", "Société Générale")
+    parsed = parse_body(page.encode("cp1252"), content_type="text/html; charset=utf-8")
+    assert [w.kind for w in parsed.record.warnings] == ["encoding"]
 
 
 def test_unknown_row_is_a_warning_and_the_rest_still_parses(seed_html):

@@ -9,6 +9,7 @@ import pytest
 from demosite.generator import SIZES, VARIANTS, generate_page
 from demosite.testing import start_site
 from schemas.records import ComparisonRecord
+from scraper.document import parse_body
 from scraper.parse import parse_page
 
 
@@ -43,7 +44,8 @@ def test_every_page_the_default_site_serves_parses_to_its_record() -> None:
             assert response.status_code == 200
             url = site.url(path)
             expected = http.get("/_admin/expected", params={"path": path}).json()
-            same_record(parse_page(response.text, url), ComparisonRecord.model_validate(expected))
+            record = parse_body(response.content, url, response.headers["content-type"]).record
+            same_record(record, ComparisonRecord.model_validate(expected))
 
 
 def test_changed_pages_parse_to_their_new_records() -> None:
@@ -51,4 +53,6 @@ def test_changed_pages_parse_to_their_new_records() -> None:
         for path in site.site.change(5):
             record = site.site.expected(path)
             assert record is not None
-            same_record(parse_page(http.get(path).text, site.url(path)), record)
+            response = http.get(path)
+            parsed = parse_body(response.content, site.url(path), response.headers["content-type"])
+            same_record(parsed.record, record)

@@ -37,7 +37,7 @@ from test_load_support import (  # noqa: F401 - the autouse fixture must be impo
     pages,
 )
 
-import scraper.parse
+import scraper.document
 from demosite.generator import GeneratedPage
 from pipeline.load import LoadReport, load_pending
 from pipeline.prune import prune
@@ -291,13 +291,13 @@ def test_reparse_after_a_parser_fix_recovers_the_page_from_the_archive(
     assert count(site.conn, "parse_issues", "kind LIKE 'parse%'") == 1, "replaced, not added"
 
     # a parser that reads the new body (here: it reads it as the page it stands for)
-    original = scraper.parse.parse_page
+    original = scraper.document.parse_page
     bodies = {site.refused: site.page.html}
 
     def fixed(html: str, url: str | None = None) -> ComparisonRecord:
         return original(bodies.get(html, html), url=url)
 
-    monkeypatch.setattr(scraper.parse, "parse_page", fixed)
+    monkeypatch.setattr(scraper.document, "parse_page", fixed)
     recovered = site.load(reparse=True)
     assert (recovered.failed_pages, recovered.records_written) == (0, 0)
     assert site.listed() == []

@@ -7,16 +7,16 @@ import sys
 import click
 
 from pipeline.exitcodes import ExitCode
-from scraper.parse import ParseError, parse_page
+from scraper.document import parse_body
+from scraper.parse import ParseError
 
 
-def _read(path: str) -> str:
+def _read(path: str) -> bytes:
+    """The file's bytes: decoding is ``parse_body``'s (BOM, ``<meta>``, else UTF-8)."""
     if path == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    return data.decode("utf-8", errors="replace")
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 @click.command("parse")
@@ -31,7 +31,7 @@ def command(files: tuple[str, ...], url: str | None) -> None:
     out = sys.stdout
     for path in files:
         try:
-            record = parse_page(_read(path), url)
+            record = parse_body(_read(path), url).record
         except (OSError, ParseError) as exc:
             failed += 1
             click.echo(f"careers parse: {path}: {exc}", err=True)
