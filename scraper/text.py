@@ -9,13 +9,15 @@ scripts and emoji inside words, so they stay.
 
 from __future__ import annotations
 
+import re
+
 INVISIBLE = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff"
-_DROP = str.maketrans("", "", INVISIBLE)
+_INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 
 
 def visible(text: str) -> str:
     """``text`` without its invisible characters."""
-    return text.translate(_DROP) if any(c in text for c in INVISIBLE) else text
+    return _INVISIBLE.sub("", text)
 
 
 def visible_start(text: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+from scraper.text import visible
+
 NULL_MARKERS = frozenset({"", "-", "--", "\u2013", "\u2014", "\u2212", "n/a", "na", "none"})
 
 _SUFFIX = {"": 1, "k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
@@ -43,8 +45,9 @@ _TIME_RANGE = re.compile(
 
 
 def clean(text: str) -> str:
-    """Whitespace (including non-breaking spaces) collapsed to single spaces, ends stripped."""
-    return " ".join(text.split())
+    """Whitespace (including non-breaking spaces) collapsed to single spaces, ends stripped,
+    invisible characters (bidi controls, zero-width spaces: ``scraper.text``) dropped."""
+    return " ".join(visible(text).split())
 
 
 def _normalized(text: str) -> str | None:

@@ -428,3 +428,23 @@ def test_cli_reads_standard_input_and_stdout_is_json_lines_only(seed_expected):
     assert len(lines) == 1
     record = json.loads(lines[0])
     assert differences(seed_expected["sides"], record["sides"]) == []
+
+
+def test_invisible_characters_are_dropped_from_every_text(seed_html) -> None:
+    """Bidi overrides and zero-width spaces render spoofed text; a zero-width joiner shapes
+    a word and stays."""
+    page = (
+        seed_html.replace("Xerox", "Xe\u200brox\u202e")
+        .replace("Bay Shore, NY", "\u2066Bay Shore, NY\u2069")
+        .replace(
+            '<th class="table_head__pE4KH">Operations Project Manager</th>',
+            '<th class="table_head__pE4KH">\ufeffOperations Project\u200e Manager</th>',
+            1,
+        )
+        .replace("Meta", "Me\u200dta")
+    )
+    record = parse_page(page)
+    assert record.sides.a.best_paying_company == "Xerox"
+    assert record.sides.a.highest_paying_city == "Bay Shore, NY"
+    assert record.role_b.title == "Operations Project Manager"
+    assert record.sides.b.best_paying_company == "Me\u200dta"
