@@ -31,7 +31,7 @@ from pipeline.runs import Verdict, describe_parse_failures, judge_pages, parse_f
 from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, finish_run, new_run_id, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
-from scraper.urls import comparison_path, normalize_url, page_key
+from scraper.urls import comparison_path, normalize_url, page_key, web_url_or_none
 
 T = TypeVar("T")
 
@@ -438,7 +438,7 @@ class Loader:
         if record.url is None:
             canonical = None
         else:
-            canonical = url if fetch is None else normalize_url(record.url)
+            canonical = web_url_or_none(url if fetch is None else record.url)
         figures = [quality.figures_of(record.side(s)) for s in SIDES]
         digests = [side_sha256(record.side(s), f) for s, f in zip(SIDES, figures, strict=True)]
         return _Prepared(
@@ -821,7 +821,9 @@ def update_presence(conn: sqlite3.Connection) -> int:
     unless the body it confirms is one that did not parse (the page is in
     ``unparsed_pages``: its stored figures are not what the site shows); a page answering
     404/410 (``gone``) after it was last seen sets ``gone_at``, which a later sighting
-    clears. Returns how many comparisons' ``last_seen_at`` moved."""
+    clears, unless the crawl decided it is not gone (``url_state.gone_at`` unset: the run
+    held its 404s back, ``scraper.frontier.CrawlState.settle_gone``, or a later answer
+    cleared it). Returns how many comparisons' ``last_seen_at`` moved."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         moved = conn.execute(
@@ -838,7 +840,9 @@ def update_presence(conn: sqlite3.Connection) -> int:
             """
             UPDATE comparisons SET gone_at = f.gone
             FROM (SELECT page_key, max(fetched_at) AS gone FROM fetches
-                  WHERE outcome = 'gone' GROUP BY page_key) AS f
+                  WHERE outcome = 'gone' AND page_key NOT IN (
+                      SELECT page_key FROM url_state WHERE gone_at IS NULL)
+                  GROUP BY page_key) AS f
             WHERE comparisons.page_key = f.page_key AND f.gone > comparisons.last_seen_at
               AND comparisons.gone_at IS NULL
             """

@@ -64,7 +64,6 @@ def refresh(settings: Settings) -> RefreshResult:
         outputs = {
             "db": str(out.db),
             "csv_dir": str(out.csv_dir),
-            "csv_files": str(len(csv_files)),
             "report": str(report_html),
         }
         row = run_row(conn, run_id)
@@ -78,7 +77,7 @@ def refresh(settings: Settings) -> RefreshResult:
         failed_parses=sum(failures.values()),
         **refused,
         problems=verdict.problems,
-        outputs=outputs,
+        outputs={**outputs, "csv_files": [str(p) for p in csv_files]},
     )
     outputs["run_report"] = str(write_json_atomic(out.runs_dir / f"{run_id}.json", report))
     return RefreshResult(run_id, verdict, report, outputs)

@@ -18,7 +18,15 @@ from typing import Any
 
 from pipeline.exitcodes import ExitCode, failure
 from pipeline.status import by_count, format_kinds, unparsed_pages
-from schemas.database import COUNTERS, LOAD_COUNTERS, connect, failed_share, utc_now
+from schemas.database import (
+    ANSWERED,
+    COUNTERS,
+    LOAD_COUNTERS,
+    TRIED,
+    connect,
+    failed_share,
+    utc_now,
+)
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +85,54 @@ def judge(
     failed_fraction: float,
 ) -> Verdict:
     """``judge_pages`` for a crawl's counters plus the pages its load could not parse
-    (``{kind: pages}``): a refused page is a failed page."""
+    (``{kind: pages}``): a refused page is a failed page. Also exit 1 when the crawl held
+    back pages answering 404/410 (``gone_held``); and exit 2, said in one line, when no
+    page was answered because every one was deferred or refused (``nothing_fetched``)."""
+    refused = nothing_fetched(counters)
+    if refused:
+        verdict = Verdict()
+        verdict.worsen(ExitCode.FATAL, refused)
+        return verdict
     failed, tried = failed_share(counters, sum(parse_failures.values()))
     detail = (
         f"{counters.get('failed', 0)} fetch failures, {counters.get('blocked', 0)} blocked, "
         f"{describe_parse_failures(parse_failures)}"
     )
-    return judge_pages(failed, tried, dq_new, failed_fraction, detail)
+    verdict = judge_pages(failed, tried, dq_new, failed_fraction, detail)
+    if counters.get("gone_held", 0):
+        verdict.worsen(ExitCode.DEGRADED, gone_held_problem(counters))
+    return verdict
+
+
+def gone_held_problem(counters: Mapping[str, int]) -> str:
+    """``201 of 201 pages answered 404/410; not marking them gone ...``"""
+    tried = sum(counters.get(k, 0) for k in TRIED)
+    return (
+        f"{counters.get('gone', 0)} of {tried} pages answered 404/410; not marking them gone "
+        "(more than run.max_gone_fraction of the live comparisons) — is the base URL right?"
+    )
+
+
+REFUSED: tuple[str, ...] = ("deferred", "blocked", "robots_skipped")
+"""Outcomes of a page the site (or robots.txt) did not let us have."""
+
+
+def nothing_fetched(counters: Mapping[str, int]) -> str | None:
+    """Why a run got no page although it had some to get, when every one was deferred
+    or refused (and none answered with a page, a 304 or a 404); else None."""
+    answered = sum(counters.get(k, 0) for k in ANSWERED)
+    refused = {k: counters.get(k, 0) for k in REFUSED if counters.get(k, 0)}
+    if answered or not refused:
+        return None
+    said = ", ".join(f"{n} {_REFUSED_AS[k]}" for k, n in refused.items())
+    return f"no page fetched: {said}"
+
+
+_REFUSED_AS = {
+    "deferred": "deferred (Retry-After above retries.retry_after_cap)",
+    "blocked": "blocked (403, 429 or block pages)",
+    "robots_skipped": "disallowed by robots.txt",
+}
 
 
 def parse_failures(conn: sqlite3.Connection, run_id: str) -> dict[str, int]:

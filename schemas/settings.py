@@ -86,6 +86,13 @@ class RunSettings(_Section):
     failed_fraction: float = Field(
         default=0.02, ge=0, le=1, description="Failed pages above this fraction make exit code 1."
     )
+    max_gone_fraction: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="A run marks no page gone when more than this fraction of the comparisons "
+        "live at its start answered 404/410 (a wrong base URL looks like that); exit code 1.",
+    )
     workers: int | None = Field(default=None, ge=1, description="Parse processes; None: cores.")
     batch_size: int = Field(default=200, ge=1, description="Pages per load transaction.")
     log_format: Literal["text", "json"] = "text"

@@ -32,7 +32,8 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from schemas.database import COUNTERS, connect, failed_share
+from pipeline.runs import Verdict, judge
+from schemas.database import COUNTERS, connect
 from schemas.settings import Settings
 from scraper.archive import WarcArchive
 from scraper.fetch import (
@@ -45,16 +46,25 @@ from scraper.fetch import (
     RobotsDisallowed,
     fetch_with_retries,
 )
-from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, FrontierItem
-from scraper.politeness import BreakerOpen, BreakerTripped, Politeness
+from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, FrontierItem, GoneCount
+from scraper.politeness import BreakerNotes, BreakerOpen, BreakerTripped, Politeness
 from scraper.recorder import Recorder
 from scraper.robots import Robots, RobotsUnreachable, fetch_robots
 from scraper.signals import run_until_signalled
-from scraper.sitemaps import comparison_urls
-from scraper.urls import comparison_slugs, host_of, normalize_url, role_path, slugify
+from scraper.sitemaps import SitemapTally, comparison_urls
+from scraper.urls import (
+    comparison_slugs,
+    host_of,
+    is_web_url,
+    normalize_url,
+    role_path,
+    slugify,
+)
 
 BATCH = 256
 MIN_GROUP = 8
+REFUSING = frozenset({403, 429})
+"""Statuses by which a site refuses us: they count toward the breaker and ``blocked``."""
 
 
 def group_size(slots: int) -> int:
@@ -96,6 +106,9 @@ class CrawlReport:
     pending: int = 0
     exit_code: int | None = None
     peak_in_flight: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    """What made ``exit_code`` non-zero, one line each (finalized runs only)."""
+    gone: GoneCount | None = None
 
 
 def crawl(
@@ -108,18 +121,19 @@ def crawl(
 ) -> CrawlReport:
     """Run one crawl to its end (or to ``settings.run.limit`` pages).
 
-    With ``finalize`` the run's row gets ``finished_at`` and ``exit_code`` (0, or 1 when
-    failed and blocked pages exceed ``settings.run.failed_fraction``, 2 on a fatal stop);
-    without it the caller finishes the row. ``progress`` None: a progress bar when stderr
+    With ``finalize`` the run's row gets ``finished_at`` and ``exit_code`` (``crawl_verdict``;
+    2 on a fatal stop), and each problem is logged as a warning; without it the caller
+    judges and finishes the row. ``progress`` None: a progress bar when stderr
     is a terminal, periodic log lines otherwise.
     """
     crawler = Crawler(settings, log or logging.getLogger(__name__), command, progress)
     return run_until_signalled(crawler.run(finalize))
 
 
-def crawl_exit_code(counters: dict[str, int], failed_fraction: float) -> int:
-    failed, tried = failed_share(counters)
-    return 1 if tried and failed / tried > failed_fraction else 0
+def crawl_verdict(counters: dict[str, int], failed_fraction: float) -> Verdict:
+    """A crawl on its own, judged by the rule of a whole run (``pipeline.runs.judge``)
+    with nothing loaded: no parse failures, no data-quality checks."""
+    return judge(counters, {}, 0, failed_fraction)
 
 
 class ComparisonCheck:
@@ -134,13 +148,14 @@ class ComparisonCheck:
     ``slugify``-ed title or h1 contains slug ``a`` or slug ``b`` with no letter or digit
     on either side.
 
-    Signatures are looked for in the text of the title and the h1s only, in any case and
-    with any whitespace between their words: every block and challenge page names itself
-    there, while a comparison page's markup may carry such words anywhere (a head script
-    from ``/recaptcha/`` or cloudflare's ``/cdn-cgi/challenge-platform/``, class names, its
-    JSON payload) and its content may talk about anything. A block page that says so only
-    in its body text is still caught because its title and h1 do not name the roles. For
-    a URL that is not a comparison URL, the signatures alone decide.
+    Signatures are looked for in the text of the title and the h1s only, as whole words
+    in any case, whatever punctuation or whitespace is between them. Every block and
+    challenge page names itself there, while a comparison page's markup may carry such
+    words anywhere (a head script from ``/recaptcha/`` or cloudflare's
+    ``/cdn-cgi/challenge-platform/``, class names, its JSON payload) and its content may
+    talk about anything. A block page that says so only in its body text is still caught
+    because its title and h1 do not name the roles. For a URL that is not a comparison
+    URL, the signatures alone decide.
 
     Fed chunk by chunk while the body streams in; looked at once ``STEP`` new bytes have
     come, and only within the first ``LIMIT`` bytes. It is decided at the first ``<h1>``
@@ -159,6 +174,8 @@ class ComparisonCheck:
         "request unsuccessful",
         "forbidden",
         "captcha",
+        "recaptcha",
+        "hcaptcha",
         "verify you are human",
         "verify you are a human",
         "are you a robot",
@@ -262,9 +279,19 @@ def _has_word(slug: str, role: str) -> bool:
 
 
 def _says_a_signature(texts: list[str]) -> bool:
-    """Whether ``texts`` say one of the signatures (in any case, any whitespace)."""
-    said = " ".join(" | ".join(texts).lower().split())
-    return any(signature in said for signature in ComparisonCheck.SIGNATURES)
+    """Whether ``texts`` (ASCII, from ``_text``) say one of the signatures, as whole
+    words in any case with any punctuation or whitespace between them."""
+    words = " | ".join(texts).lower().encode().translate(_WORD_GAPS).split()
+    if _LAST_WORDS.isdisjoint(words):
+        return False  # the usual case: no signature can be there
+    said = b" " + b" ".join(words) + b" "
+    return any(signature in said for signature in _SIGNATURES)
+
+
+_WORD_GAPS = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+_SIGNATURES = tuple(f" {s} ".encode() for s in ComparisonCheck.SIGNATURES)
+_LAST_WORDS = frozenset(s.split()[-1] for s in _SIGNATURES)
+"""The last word of each signature: a text holding none of them says no signature."""
 
 
 def _text(raw: bytes | bytearray) -> str:
@@ -280,15 +307,29 @@ def _text(raw: bytes | bytearray) -> str:
 
 
 def comparison_links(html: bytes, base_url: str) -> Iterator[str]:
-    """Normalized comparison URLs linked from a page."""
+    """Absolute URLs of the comparison pages a page links to, whatever their scheme
+    (``admitted`` says which a crawl takes)."""
     tree = LexborHTMLParser(html)
     for node in tree.css("a[href]"):
         href = node.attributes.get("href")
         if not href:
             continue
-        url = urljoin(base_url, href)
-        if url.startswith(("http://", "https://")) and comparison_slugs(url):
-            yield normalize_url(url)
+        url = urljoin(base_url, href.strip())
+        if comparison_slugs(url):
+            yield url
+
+
+def admitted(urls: Iterable[str], allowed_hosts: set[str]) -> tuple[list[str], int]:
+    """``(taken, rejected)``: the ``http``/``https`` URLs on ``allowed_hosts``, normalized
+    and without repeats, and how many of ``urls`` were neither."""
+    taken: dict[str, None] = {}
+    rejected = 0
+    for url in urls:
+        if is_web_url(url) and host_of(url) in allowed_hosts:
+            taken[normalize_url(url)] = None
+        else:
+            rejected += 1
+    return list(taken), rejected
 
 
 class _Progress:
@@ -390,13 +431,18 @@ class Crawler:
                 fatal = await self._crawl()
             finally:
                 archive.close()
+            gone = self.state.settle_gone(s.run.max_gone_fraction)
             pending = self.state.pending_count()
             complete = fatal is None and pending == 0
             exit_code = None
-            if finalize:
-                exit_code = (
-                    2 if fatal else crawl_exit_code(self.state.counters, s.run.failed_fraction)
-                )
+            problems: list[str] = []
+            if finalize and fatal is None:
+                verdict = crawl_verdict(self.state.counters, s.run.failed_fraction)
+                exit_code, problems = int(verdict.exit_code), verdict.problems
+                for problem in problems:
+                    self.log.warning("%s", problem)
+            elif finalize:
+                exit_code = 2
             self.state.finish(complete=complete, exit_code=exit_code)
             counters = dict(self.state.counters)
             self._summarize(run_id, counters, pending, complete)
@@ -410,6 +456,8 @@ class Crawler:
                 complete=complete,
                 pending=pending,
                 exit_code=exit_code,
+                problems=problems,
+                gone=gone,
                 peak_in_flight={
                     h: self.politeness.gate(h).peak_in_flight for h in sorted(self.allowed_hosts)
                 },
@@ -482,10 +530,12 @@ class Crawler:
                 continue
             if seed.startswith(("http://", "https://", "/")):
                 url = normalize_url(seed, self.base_url)
-                if comparison_slugs(url):
-                    seeds.append((url, "seed", 0))
-                else:
+                if not comparison_slugs(url):
                     self.log.warning("seed %s is not a comparison URL; skipped", seed)
+                elif not admitted([url], self.allowed_hosts)[0]:
+                    self.log.warning("seed %s is not on an allowed host; skipped", seed)
+                else:
+                    seeds.append((url, "seed", 0))
             else:
                 seeds.extend((u, "seed", 0) for u in await self._role_links(seed))
         added = self.state.add(seeds)
@@ -510,7 +560,12 @@ class Crawler:
             if response.status != 200:
                 self.log.warning("seed role page %s: HTTP %s", url, response.status)
                 return []
-            return list(dict.fromkeys(comparison_links(response.read(), response.url)))
+            taken, rejected = admitted(
+                comparison_links(response.read(), response.url), self.allowed_hosts
+            )
+            if rejected:
+                self.state.count({"rejected_urls": rejected})
+            return taken
         finally:
             response.close()
 
@@ -519,12 +574,14 @@ class Crawler:
         sitemap_urls = robots.sitemaps() or [urljoin(self.base_url, "/sitemap.xml")]
         added = 0
         batch: list[tuple[str, str, int]] = []
+        tally = SitemapTally()
         urls = comparison_urls(
             self.fetcher,
             sitemap_urls,
             self.settings.retries,
             self.settings.limits.max_decompressed_bytes,
             self._may_fetch,
+            tally,
         )
         async for url in urls:
             batch.append((url, "sitemap", 0))
@@ -532,6 +589,14 @@ class Crawler:
                 added += self.state.add(batch)
                 batch.clear()
         added += self.state.add(batch)
+        self.state.count(
+            {"rejected_urls": tally.rejected_urls, "rejected_sitemaps": tally.rejected_sitemaps}
+        )
+        if tally.rejected_urls:
+            self.log.warning(
+                "sitemaps: %d entries dropped (not http/https on an allowed host)",
+                tally.rejected_urls,
+            )
         return added
 
     # --- fetching --------------------------------------------------------------------
@@ -602,8 +667,8 @@ class Crawler:
     async def _process(self, item: FrontierItem) -> None:
         url = item.url
         host = host_of(url)
-        if host not in self.allowed_hosts:
-            await self._record(item, FetchRecord("failed", url, error=f"host {host} not allowed"))
+        if not is_web_url(url) or host not in self.allowed_hosts:
+            self.state.reject(item)  # queued by a version that let it in
             return
         robots = await self._robots_for(host)
         if not robots.allowed(url):
@@ -612,6 +677,7 @@ class Crawler:
             return
         headers, known_sha = self._conditional_headers(item)
         attempts = Attempts()
+        notes = BreakerNotes(self.politeness.gate(host))
         try:
             response = await fetch_with_retries(
                 self.fetcher,
@@ -620,26 +686,43 @@ class Crawler:
                 headers=headers,
                 check=partial(ComparisonCheck, url),
                 attempts=attempts,
-                on_response=lambda h, refused: self.politeness.gate(h).note(refused),
+                on_response=notes,
             )
         except FetchError as exc:
+            notes.settle(refused=False)
             await self._record(item, self._failure(url, exc, attempts), attempts)
             return
         except BreakerOpen:
             raise  # never sent: the page stays pending for the next run
         except BreakerTripped as exc:
-            # the page whose answer tripped the breaker is settled as what it got
-            outcome = "blocked" if attempts.blocked else "failed"
-            refused = FetchRecord(outcome, url, attempts=attempts.made, error=str(exc))
-            await self._record(item, refused, attempts)
+            await self._tripped(item, exc, "blocked" if attempts.blocked else "failed", attempts)
             raise
         try:
-            record, links = self._outcome(response, known_sha, bool(headers), item.depth)
+            try:
+                notes.settle(refused=response.status in REFUSING)
+            except BreakerTripped as exc:
+                await self._tripped(item, exc, "blocked", attempts, response.status)
+                raise
+            record, links, rejected = self._outcome(response, known_sha, bool(headers), item.depth)
             record.attempts = attempts.made
             archived = response if record.outcome in LOADABLE else None
-            await self._record(item, record, attempts, links, archived)
+            await self._record(item, record, attempts, links, archived, rejected)
         finally:
             response.close()
+
+    async def _tripped(
+        self,
+        item: FrontierItem,
+        exc: BreakerTripped,
+        outcome: str,
+        attempts: Attempts,
+        status: int | None = None,
+    ) -> None:
+        """The page whose answer tripped the breaker is settled as what it got."""
+        refused = FetchRecord(
+            outcome, item.url, status=status, attempts=attempts.made, error=str(exc)
+        )
+        await self._record(item, refused, attempts)
 
     @staticmethod
     def _failure(url: str, exc: FetchError, attempts: Attempts) -> FetchRecord:
@@ -658,7 +741,8 @@ class Crawler:
 
     def _outcome(
         self, response: Response, known_sha: str | None, conditional: bool, depth: int
-    ) -> tuple[FetchRecord, list[str]]:
+    ) -> tuple[FetchRecord, list[str], int]:
+        """The fetch log row of a response, the links it adds and how many it rejected."""
         status = response.status
         base = FetchRecord(
             "failed",
@@ -671,29 +755,29 @@ class Crawler:
         )
         if status == 304 and conditional:
             base.outcome = "not_modified"
-            return base, []
+            return base, [], 0
         if status in (404, 410):
             base.outcome = "gone"
-            return base, []
+            return base, [], 0
+        if status in REFUSING:
+            base.outcome, base.error = "blocked", f"HTTP {status}: the site refuses us"
+            return base, [], 0
         if status != 200:
             base.error = f"HTTP {status}" + (" (redirect without Location)" if status < 400 else "")
-            return base, []
+            return base, [], 0
         base.content_sha256 = response.sha256
-        links = self._links(depth, response)
+        links, rejected = self._links(depth, response)
         if known_sha is not None and response.sha256 == known_sha:
             base.outcome = "unchanged"
         else:
             base.outcome = "changed" if known_sha is not None else "new"
-        return base, links
+        return base, links, rejected
 
-    def _links(self, depth: int, response: Response) -> list[str]:
+    def _links(self, depth: int, response: Response) -> tuple[list[str], int]:
+        """The page's comparison links the crawl takes, and how many it rejected."""
         if depth >= self.settings.site.follow_depth:
-            return []
-        return [
-            url
-            for url in dict.fromkeys(comparison_links(response.read(), response.url))
-            if host_of(url) in self.allowed_hosts
-        ]
+            return [], 0
+        return admitted(comparison_links(response.read(), response.url), self.allowed_hosts)
 
     async def _record(
         self,
@@ -702,8 +786,9 @@ class Crawler:
         attempts: Attempts | None = None,
         links: Iterable[str] = (),
         archived: Response | None = None,
+        rejected: int = 0,
     ) -> None:
-        counts = {record.outcome: 1, "bytes": record.bytes}
+        counts = {record.outcome: 1, "bytes": record.bytes, "rejected_urls": rejected}
         if record.outcome != "robots_skipped":
             counts["fetched"] = 1
         if attempts is not None:

@@ -69,6 +69,43 @@ class FetchRecord:
             raise ValueError(f"unknown outcome {self.outcome!r}")
 
 
+@dataclass(frozen=True)
+class GoneCount:
+    """A run's 404/410 answers against the comparisons live at its start."""
+
+    live: int
+    """Pages with a stored body and no ``gone_at`` when the run started."""
+    answered: int
+    """Of those, how many answered 404/410 in this run."""
+    unmarked: int
+    """Pages (any) that answered 404/410 in this run and have no ``gone_at`` yet."""
+
+    def held_back(self, max_fraction: float) -> bool:
+        return self.answered > max_fraction * self.live
+
+
+_LIVE_AT_START = """
+    SELECT s.page_key FROM url_state s, runs r
+    WHERE r.run_id = :run AND s.content_sha256 IS NOT NULL AND s.first_seen_at < r.started_at
+      AND (s.gone_at IS NULL OR s.gone_at >= r.started_at)"""
+"""Comparisons live when run ``:run`` started: fetched with a body before it, and not
+marked gone then (a mark at or after its start is this run's, from an earlier invocation)."""
+
+_GONE_COUNTS = f"""
+    SELECT
+        (SELECT count(*) FROM ({_LIVE_AT_START})),
+        (SELECT count(*) FROM fetches f WHERE f.run_id = :run AND f.outcome = 'gone'
+            AND f.page_key IN ({_LIVE_AT_START})),
+        (SELECT count(*) FROM fetches f JOIN url_state s ON s.page_key = f.page_key
+            WHERE f.run_id = :run AND f.outcome = 'gone' AND s.gone_at IS NULL)"""
+
+_MARK_GONE = """
+    UPDATE url_state SET gone_at = f.fetched_at
+    FROM fetches f
+    WHERE f.run_id = :run AND f.outcome = 'gone' AND f.page_key = url_state.page_key
+      AND url_state.gone_at IS NULL"""
+
+
 PageResult = tuple[FrontierItem, FetchRecord, dict[str, int], Iterable[str]]
 """One fetched page as ``record_many`` writes it: the frontier item, its fetch log row,
 the counters it moves and the links found on it."""
@@ -296,7 +333,9 @@ class CrawlState:
     @staticmethod
     def _update_url_state(conn: sqlite3.Connection, key: str, fetch: FetchRecord, now: str) -> None:
         """A body (new/changed/unchanged) replaces the validators and hash; a 304 keeps
-        them unless it sent new ones; other outcomes only note the status."""
+        them unless it sent new ones; other outcomes only note the status. A body or a 304
+        clears ``gone_at``; a 404/410 does not set it: ``settle_gone`` decides that at the
+        end of the run."""
         if fetch.outcome in ("robots_skipped", "deferred"):
             return
         if fetch.outcome in ("new", "changed", "unchanged"):
@@ -308,8 +347,8 @@ class CrawlState:
         conn.execute(
             """
             INSERT INTO url_state (page_key, url, etag, last_modified, content_sha256,
-                last_status, first_seen_at, last_seen_at, last_fetched_at, gone_at)
-            VALUES (:key, :url, :etag, :lm, :sha, :status, :now, :now, :now, :gone)
+                last_status, first_seen_at, last_seen_at, last_fetched_at)
+            VALUES (:key, :url, :etag, :lm, :sha, :status, :now, :now, :now)
             ON CONFLICT (page_key) DO UPDATE SET
                 url = excluded.url,
                 last_status = excluded.last_status,
@@ -325,8 +364,7 @@ class CrawlState:
                     ELSE url_state.content_sha256 END,
                 last_seen_at = CASE WHEN :mode = 'other' THEN url_state.last_seen_at
                     ELSE excluded.last_seen_at END,
-                gone_at = CASE WHEN :gone IS NOT NULL THEN coalesce(url_state.gone_at, :gone)
-                    WHEN :mode = 'other' THEN url_state.gone_at ELSE NULL END
+                gone_at = CASE WHEN :mode = 'other' THEN url_state.gone_at ELSE NULL END
             """,
             {
                 "key": key,
@@ -336,7 +374,6 @@ class CrawlState:
                 "sha": fetch.content_sha256 if mode == "body" else None,
                 "status": fetch.status,
                 "now": now,
-                "gone": now if fetch.outcome == "gone" else None,
                 "mode": mode,
             },
         )
@@ -352,6 +389,43 @@ class CrawlState:
             f"UPDATE runs SET {sets} WHERE run_id = ?",
             (*(self.counters[name] for name in changed), self.run_id),
         )
+
+    def count(self, counts: dict[str, int]) -> None:
+        """Add ``counts`` to the run's counters (what discovery dropped, e.g.)."""
+        with self.transaction() as conn:
+            self._bump(conn, counts)
+
+    def reject(self, item: FrontierItem) -> None:
+        """Settle a frontier row that is not an ``http``/``https`` URL on an allowed host
+        (left by a version that let it in): never fetched, no fetch log row, counted."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE frontier SET state = 'done', updated_at = ? "
+                "WHERE run_id = ? AND page_key = ?",
+                (utc_now(), self.run_id, item.page_key),
+            )
+            self._bump(conn, {"rejected_urls": 1})
+
+    def settle_gone(self, max_fraction: float) -> GoneCount:
+        """Decide, at the end of the run, which pages that answered 404/410 are gone.
+
+        When more than ``max_fraction`` of the comparisons live at the run's start
+        answered 404/410 in it, the run marks none (``gone_held`` says how many it held
+        back): a wrong base URL or a moved site looks like that, and the next run asks
+        again. Otherwise each page that answered so gets ``url_state.gone_at``, the time
+        of its answer. Resumed runs count every invocation's answers."""
+        with self.transaction() as conn:
+            found = GoneCount(*conn.execute(_GONE_COUNTS, {"run": self.run_id}).fetchone())
+            if found.held_back(max_fraction):
+                self._set(conn, "gone_held", found.unmarked)
+            else:
+                conn.execute(_MARK_GONE, {"run": self.run_id})
+                self._set(conn, "gone_held", 0)
+        return found
+
+    def _set(self, conn: sqlite3.Connection, name: str, value: int) -> None:
+        self.counters[name] = value
+        conn.execute(f"UPDATE runs SET {name} = ? WHERE run_id = ?", (value, self.run_id))
 
     def finish(self, *, complete: bool, exit_code: int | None) -> None:
         """Mark the run complete or not; with ``exit_code`` also finish it."""

@@ -148,3 +148,32 @@ class Politeness:
             gate = HostGate(host, self.max_in_flight, self.interval, self.breaker_threshold)
             self._gates[host] = gate
         return gate
+
+
+class BreakerNotes:
+    """The breaker's notes of one URL's fetch (``fetch_with_retries``'s ``on_response``),
+    where a response that comes back to the crawler is judged by it.
+
+    The fetch notes a 429 or a block page as refused at once, and anything else as not
+    refused; but a response it returns (a 403, say) is only known to refuse us once the
+    crawler has looked at its status. So a "not refused" note is held until the next
+    response of the URL, or until the crawler calls ``settle`` with its verdict."""
+
+    __slots__ = ("gate", "_held")
+
+    def __init__(self, gate: HostGate) -> None:
+        self.gate = gate
+        self._held = False
+
+    def __call__(self, host: str, refused: bool) -> None:
+        self.settle(refused=False)
+        if refused:
+            self.gate.note(True)
+        else:
+            self._held = True
+
+    def settle(self, *, refused: bool) -> None:
+        """Note the held response as ``refused`` or not (may raise ``BreakerTripped``)."""
+        if self._held:
+            self._held = False
+            self.gate.note(refused)

@@ -95,3 +95,25 @@ def _bracketed(hostname: str) -> str:
     """Lower-cased host, IPv6 literals back in the brackets ``urlsplit`` strips."""
     hostname = hostname.lower()
     return f"[{hostname}]" if ":" in hostname else hostname
+
+
+WEB_SCHEMES = ("http", "https")
+
+
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` is an absolute ``http``/``https`` URL with a host: the only URLs a
+    crawl fetches, stores or links to (``gopher:``, ``ftp:``, ``javascript:`` ... are not)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018  (raises ValueError on a malformed port)
+        return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+    except ValueError:  # a malformed port or IPv6 literal
+        return False
+
+
+def web_url_or_none(url: str | None) -> str | None:
+    """``url`` normalized when it is an ``http``/``https`` URL, else None (e.g. a page's
+    canonical link naming a ``javascript:`` URL)."""
+    if url is None or not is_web_url(url):
+        return None
+    return normalize_url(url)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from pipeline.report.queries import Changes, Row, issue_group
 from pipeline.status import UnparsedPage
 from schemas.database import OUTCOMES
+from scraper.urls import is_web_url
 
 ColumnType = Literal["text", "usd", "usd2", "int", "num", "pct", "bytes", "url", "bool"]
 
@@ -60,7 +61,16 @@ class Table:
 
 
 def _table(table_id: str, columns: Sequence[Column], rows: list[Row], **kw: Any) -> Table:
-    return Table(table_id, columns, [[r.get(c.key) for c in columns] for r in rows], **kw)
+    return Table(table_id, columns, [[_cell(r, c) for c in columns] for r in rows], **kw)
+
+
+def _cell(row: Row, column: Column) -> Any:
+    """A row's value for ``column``; a ``url`` column's value only when the link it makes
+    is ``http``/``https`` (a ``javascript:`` URL in the database is never a link)."""
+    value = row.get(column.key)
+    if column.type != "url" or value is None:
+        return value
+    return value if is_web_url(column.prefix + str(value)) else None
 
 
 ROLE_COLUMNS: tuple[Column, ...] = (
