@@ -38,12 +38,12 @@ class LocalSite:
 def local_site(
     routes: dict[str, Answer] | None = None, pages: Handler = not_found
 ) -> Iterator[LocalSite]:
-    """Serve ``routes`` (path -> answer; ``/robots.txt`` allows everything unless given)
-    and answer every other path with ``pages(path)``."""
-    table: dict[str, Answer] = {
-        "/robots.txt": (200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n"),
-        **(routes or {}),
-    }
+    """Serve ``routes`` (path -> answer, changes included while serving; ``/robots.txt``
+    allows everything unless given) and answer every other path with ``pages(path)``."""
+    table: dict[str, Answer] = routes if routes is not None else {}
+    table.setdefault(
+        "/robots.txt", (200, {"Content-Type": "text/plain"}, b"User-agent: *\nAllow: /\n")
+    )
     seen: list[str] = []
 
     class _Handler(BaseHTTPRequestHandler):
