@@ -692,6 +692,25 @@ def test_comparison_pages_pass_whatever_their_markup(name: str, body: bytes) -> 
         assert check(ROLES_URL, body, chunk), name
 
 
+@pytest.mark.parametrize(
+    ("h1", "ok"),
+    [
+        (b"Access&nbsp;Denied.", False),
+        (b"ACCESS-DENIED", False),
+        (b"Please verify\n you are <b>human</b>", False),
+        (b"Human Resources Manager vs Robotics Engineer", True),
+        (b"Accessibility: denied claims, blocked drains", True),
+    ],
+)
+def test_signatures_are_whole_words_whatever_separates_them(h1: bytes, ok: bool) -> None:
+    url = (
+        "https://www.zippia.com/human-resources-manager-jobs/"
+        "human-resources-manager-vs-robotics-engineer-differences/"
+    )
+    title = b"<title>Human Resources Manager vs Robotics Engineer</title>"
+    assert check(url, title + b"<h1>" + h1 + b"</h1>") is ok
+
+
 def test_roles_are_compared_by_whole_slugs_and_other_urls_by_signatures_alone() -> None:
     nurse = "https://www.zippia.com/nurse-jobs/nurse-vs-teacher-differences/"
     assert not check(nurse, b"<title>Nursery Assistant vs Teachers Aide</title><h1>x</h1>")
