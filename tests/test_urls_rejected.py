@@ -109,3 +109,24 @@ def test_canonical_urls_are_http_on_any_host() -> None:
     )
     assert web_url_or_none("javascript://www.zippia.com/a-jobs/a-vs-b-differences/") is None
     assert web_url_or_none(None) is None
+
+
+def test_the_loader_stores_no_canonical_url_that_is_not_http(tmp_path: Path) -> None:
+    from test_load_support import pages
+
+    from pipeline.load import load_records
+
+    good, bad = (p.expected for p in pages(range(2)))
+
+    def path(url: str | None) -> str:
+        return "/" + "/".join((url or "").split("/")[3:])
+
+    bad = bad.model_copy(update={"url": "javascript://www.zippia.com" + path(bad.url)})
+    good = good.model_copy(update={"url": "https://elsewhere.example" + path(good.url)})
+    conn = connect(tmp_path / "careers.db")
+    try:
+        load_records(conn, [good, bad])
+        canonical = [r[0] for r in conn.execute("SELECT canonical_url FROM comparisons")]
+    finally:
+        conn.close()
+    assert sorted(canonical, key=str) == sorted([None, good.url], key=str)
