@@ -439,8 +439,6 @@ class Crawler:
             if finalize and fatal is None:
                 verdict = crawl_verdict(self.state.counters, s.run.failed_fraction)
                 exit_code, problems = int(verdict.exit_code), verdict.problems
-                for problem in problems:
-                    self.log.warning("%s", problem)
             elif finalize:
                 exit_code = 2
             self.state.finish(complete=complete, exit_code=exit_code)

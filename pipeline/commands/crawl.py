@@ -26,11 +26,6 @@ def command(**params: Any) -> None:
     except CrawlFatal as exc:
         click.echo(f"careers crawl: {exc}", err=True)
         sys.exit(ExitCode.FATAL)
-    if report.exit_code:
-        c = report.counters
-        click.echo(
-            f"careers crawl: run {report.run_id}: {c['failed']} pages failed and "
-            f"{c['blocked']} blocked of {c['fetched']} fetched",
-            err=True,
-        )
+    for problem in report.problems:
+        click.echo(f"careers crawl: {problem}", err=True)
     sys.exit(int(report.exit_code or 0))
