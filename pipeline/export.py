@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.lock import pid_alive
 from schemas.database import connect
 from scraper.text import visible_start
 
@@ -80,23 +81,13 @@ def _temporary(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_temporaries(csv_dir: Path) -> int:
     """Remove half-written files an export killed mid-write left behind (their writer is
     gone); an export running in parallel keeps its own."""
     removed = 0
     for tmp in csv_dir.glob(".*.tmp"):
         pid = tmp.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not pid_alive(int(pid)):
             tmp.unlink(missing_ok=True)
             removed += 1
     return removed

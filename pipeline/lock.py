@@ -76,6 +76,11 @@ def holder_alive(holder: Holder) -> bool:
     pid = holder.get("pid")
     if not isinstance(pid, int) or holder.get("host", socket.gethostname()) != socket.gethostname():
         return True
+    return pid_alive(pid)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

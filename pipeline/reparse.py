@@ -36,6 +36,7 @@ from pathlib import Path
 
 from pipeline.exitcodes import interrupts_deferred
 from pipeline.load import FetchRef, Parsed, batched
+from pipeline.lock import pid_alive
 from schemas.records import ComparisonRecord
 
 CHUNK = 16
@@ -147,18 +148,8 @@ def _die_with_parent() -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _watch_parent(parent: int, owner: int) -> None:
-    while os.getppid() == parent and _alive(owner):
+    while os.getppid() == parent and pid_alive(owner):
         time.sleep(PARENT_POLL_SECONDS)
     os._exit(1)
 
@@ -170,7 +161,7 @@ def _worker_init(owner: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     parent = os.getppid()
-    if parent == 1 or not _alive(owner):  # gone before prctl took effect
+    if parent == 1 or not pid_alive(owner):  # gone before prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent, owner), daemon=True).start()
 

@@ -11,24 +11,20 @@ comparison gone.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
 
 import httpx
 
+from pipeline.lock import pid_alive
+
 TIMEOUT = 30.0
 
 
 def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return "zombie" not in _state(pid)
+    """Whether the demo site's process still runs (a zombie has exited already)."""
+    return pid_alive(pid) and "zombie" not in _state(pid)
 
 
 def _state(pid: int) -> str:
