@@ -98,18 +98,24 @@ def copy_of(archived: Path, into: Path) -> Path:
     return into
 
 
+def reparse_with_workers(out: Path, tag: str) -> subprocess.Popen[str]:
+    """``careers load --reparse --workers 2`` on ``out``, once its parse workers run."""
+    proc = subprocess.Popen(
+        careers(out, "load", "--reparse", "--workers", "2"),
+        cwd=out, env=environ(tag), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert wait_for(lambda: tagged(tag) - {proc.pid}, 30), "the parse workers never started"
+    return proc
+
+
 @pytest.mark.parametrize("delay", [0.05, 0.15, 0.3, 0.6])
 def test_sigkill_during_the_load_leaves_no_process_and_no_lock(
     archived: Path, tmp_path: Path, delay: float
 ) -> None:
     out = copy_of(archived, tmp_path / "out")
     tag = uuid.uuid4().hex
-    proc = subprocess.Popen(
-        careers(out, "load", "--reparse", "--workers", "2"),
-        cwd=out, env=environ(tag), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = reparse_with_workers(out, tag)
     try:
-        assert wait_for(lambda: tagged(tag) - {proc.pid}, 30), "the parse workers never started"
         time.sleep(delay)
         alive = proc.poll() is None
         proc.send_signal(signal.SIGKILL)
@@ -146,12 +152,8 @@ def test_a_signal_during_the_load_stops_every_process_and_records_the_exit_code(
 ) -> None:
     out = copy_of(archived, tmp_path / "out")
     tag = uuid.uuid4().hex
-    proc = subprocess.Popen(
-        careers(out, "load", "--reparse", "--workers", "2"),
-        cwd=out, env=environ(tag), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    proc = reparse_with_workers(out, tag)
     try:
-        assert wait_for(lambda: tagged(tag) - {proc.pid}, 30), "the parse workers never started"
         time.sleep(0.15)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=30)
