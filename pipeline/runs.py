@@ -118,14 +118,18 @@ REFUSED: tuple[str, ...] = ("deferred", "blocked", "robots_skipped")
 
 
 def nothing_fetched(counters: Mapping[str, int]) -> str | None:
-    """Why a run got no page although it had some to get, when every one was deferred
-    or refused (and none answered with a page, a 304 or a 404); else None."""
-    answered = sum(counters.get(k, 0) for k in ANSWERED)
+    """Why a run got no page although it had some to get: every one was deferred or
+    refused, or answered 404/410 with none marked gone for it to hold back (a first run
+    against a wrong base URL); None when some page answered with a body or a 304."""
+    bodies = sum(counters.get(k, 0) for k in ANSWERED if k != "gone")
     refused = {k: counters.get(k, 0) for k in REFUSED if counters.get(k, 0)}
-    if answered or not refused:
+    gone = 0 if counters.get("gone_held", 0) else counters.get("gone", 0)
+    if bodies or not (refused or gone):
         return None
-    said = ", ".join(f"{n} {_REFUSED_AS[k]}" for k, n in refused.items())
-    return f"no page fetched: {said}"
+    said = [f"{n} {_REFUSED_AS[k]}" for k, n in refused.items()]
+    if gone:
+        said.append(f"{gone} answered 404/410 (is the base URL right?)")
+    return f"no page fetched: {', '.join(said)}"
 
 
 _REFUSED_AS = {

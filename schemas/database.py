@@ -367,7 +367,10 @@ ANSWERED: tuple[str, ...] = ("new", "changed", "unchanged", "not_modified", "gon
 """Outcomes in which the site said what the page is now (a body, "same as before", or
 "gone"): the latest of them decides whether a page is still on the site."""
 
-_V4_UNPARSED_PAGES = f"""
+def _unparsed_pages_view(not_gone: str) -> str:
+    """The ``unparsed_pages`` view, with ``not_gone`` the rule that keeps a page gone from
+    the site off the list."""
+    return f"""
 CREATE VIEW unparsed_pages AS
 SELECT f.page_key, f.url, substr(i.kind, length('parse_') + 1) AS kind, i.message,
     f.fetched_at, f.run_id, f.fetch_id, f.warc_file, f.warc_offset,
@@ -390,12 +393,17 @@ WHERE f.load_state = 'failed' AND f.warc_file IS NOT NULL
     SELECT 1 FROM comparisons seen
     WHERE seen.page_key = f.page_key AND seen.last_seen_at > f.fetched_at
   )
-  AND coalesce((
+  AND {not_gone};
+"""
+
+
+_V4_UNPARSED_PAGES = _unparsed_pages_view(
+    f"""coalesce((
     SELECT g.outcome FROM fetches g
     WHERE g.page_key = f.page_key AND g.outcome IN ({", ".join(f"'{o}'" for o in ANSWERED)})
     ORDER BY g.fetched_at DESC, g.fetch_id DESC LIMIT 1
-  ), '') != 'gone';
-"""
+  ), '') != 'gone'"""
+)
 """v4, pages whose latest stored body did not parse: a fetch whose body failed
 (``load_state = 'failed'``) with no later body of the same page that was loaded or failed,
 on a page not seen with a parsed body since (``comparisons.last_seen_at``, which a 304 on a
@@ -416,12 +424,22 @@ refused (not ``http``/``https`` on an allowed host; not XML or an XML with a DOC
 pages that answered 404/410 but were not marked gone because too many did at once
 (``run.max_gone_fraction``)."""
 
+_V6_UNPARSED_NOT_GONE = "DROP VIEW unparsed_pages;\n" + _unparsed_pages_view(
+    "NOT EXISTS (SELECT 1 FROM url_state s WHERE s.page_key = f.page_key"
+    " AND s.gone_at IS NOT NULL)"
+)
+"""v6: a page leaves ``unparsed_pages`` as gone only when the crawl marked it gone
+(``url_state.gone_at``), the one rule ``update_presence`` follows too; v4 read the latest
+404 itself, so a run that held its 404s back (``run.max_gone_fraction``) hid every refused
+page."""
+
 MIGRATIONS: Sequence[str] = (
     _V1,
     _V2_QUALITY,
     _V3_RUN_NOTES,
     _V4_UNPARSED_PAGES,
     _V5_GUARDS,
+    _V6_UNPARSED_NOT_GONE,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

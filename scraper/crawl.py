@@ -295,10 +295,14 @@ _LAST_WORDS = frozenset(s.split()[-1] for s in _SIGNATURES)
 
 
 def _text(raw: bytes | bytearray) -> str:
-    """An element's text: tags dropped, character references decoded, accents dropped."""
+    """An element's text: tags dropped, character references decoded, accents dropped
+    (decoded as UTF-8, else as windows-1252: only the role names' letters matter here)."""
     if b"<" in raw:
         raw = _TAG.sub(b" ", raw)
-    text = raw.decode("utf-8", "replace")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:  # a legacy-charset page: most are windows-1252
+        text = raw.decode("cp1252", "replace")
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():

@@ -216,18 +216,28 @@ def _share_pairs(text: str) -> list[tuple[str, float]] | None:
         pct = float(share["num"])
         if pct > 100:
             raise _fail("percentages of a share (0-100)", text)
-        pairs.append((_label(gap.strip(_PART_EDGES), text), pct))
+        pairs.append((_label(gap.strip(_PART_EDGES), text, share_first), pct))
     return pairs
 
 
-def _label(gap: str, text: str) -> str:
-    """The label in ``gap`` (``and`` around it dropped), checked to be one label."""
+_LABEL_WORDS = 8
+"""A label longer than this is a sentence ("56% of the workers in this role hold …")."""
+_SENTENCE_WORDS = frozenset({"of", "in", "for", "with", "are", "is", "hold", "have", "had"})
+"""Words a sentence about a share starts with after the number; no label does."""
+
+
+def _label(gap: str, text: str, after_share: bool = False) -> str:
+    """The label in ``gap`` (``and`` around it dropped), checked to be one label; after
+    its share, not the rest of a sentence ("56% of workers …")."""
     label = _JOINED.sub("", gap).strip(_PART_EDGES)
+    words = label.split()
     if (
         not any(c.isalpha() for c in label)
         or "%" in label
         or _INNER_SEPARATOR.search(label)
         or _BARE_NUMBER.search(label)
+        or len(words) > _LABEL_WORDS
+        or (after_share and words[0] in _SENTENCE_WORDS)
     ):
         raise _fail("labelled percentages, one label to each", text)
     return label

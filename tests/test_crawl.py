@@ -716,6 +716,9 @@ def test_roles_are_compared_by_whole_slugs_and_other_urls_by_signatures_alone() 
     assert not check(nurse, b"<title>Nursery Assistant vs Teachers Aide</title><h1>x</h1>")
     assert check(nurse, b"<title>Nurse vs Teacher: What Are The Differences?</title><h1>y</h1>")
     assert check(nurse, "<title>Nurse vs Téacher</title><h1>Téacher</h1>".encode())
+    cafe = "https://www.zippia.com/cafe-manager-jobs/cafe-manager-vs-decor-consultant-differences/"
+    legacy = "<title>Café Manager vs Décor Consultant</title><h1>Café Manager</h1>"
+    assert check(cafe, legacy.encode("cp1252")), "a windows-1252 page names its roles too"
     assert check("https://www.zippia.com/", b"<title>Zippia</title>")
     assert not check("https://www.zippia.com/", b"<title>Access denied</title>")
 

@@ -181,3 +181,38 @@ def test_csv_files_is_an_array_of_the_paths_written(demo_site_factory, tmp_path)
     assert all(Path(f).is_file() for f in files)
     assert str(tmp_path / "csv" / "role_latest.csv") in {str(Path(tmp_path, f)) for f in files}
     assert any(f.endswith(".csv") for f in files)
+
+
+def test_a_first_run_where_every_page_404s_says_so_and_exits_2(tmp_path):
+    """A fresh database has nothing live to hold back: a wrong base URL must still not
+    pass for a run that went well."""
+    paths = [f"/a{i}-jobs/a{i}-vs-b{i}-differences/" for i in range(20)]
+    with local_site({"/sitemap.xml": (200, {}, b"")}) as wrong:
+        wrong.routes["/sitemap.xml"] = (
+            200,
+            {},
+            sitemap_of([wrong.base_url.rstrip("/") + p for p in paths]),
+        )
+        proc = refresh(wrong.base_url, tmp_path)
+    assert proc.returncode == ExitCode.FATAL, proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert "no page fetched: 20 answered 404/410 (is the base URL right?)" in line
+
+
+def test_a_run_that_holds_its_404s_back_keeps_refused_pages_listed(demo_site_factory, tmp_path):
+    site = demo_site_factory(pages=20)
+    assert refresh(site.base_url, tmp_path).returncode == 0
+    [refused] = site.site.redesign(1, "renamed")
+    assert refresh(site.base_url, tmp_path).returncode in (0, 1)
+    assert unparsed(tmp_path) == [refused]
+    with local_site({"/sitemap.xml": (200, {}, sitemap_of([]))}) as wrong:
+        assert refresh(wrong.base_url, tmp_path).returncode == ExitCode.DEGRADED
+    assert unparsed(tmp_path) == [refused], "nothing was marked gone, so it is still unread"
+
+
+def unparsed(out: Path) -> list[str]:
+    conn = sqlite3.connect(out / "careers.db")
+    try:
+        return [r[0] for r in conn.execute("SELECT page_key FROM unparsed_pages")]
+    finally:
+        conn.close()

@@ -386,7 +386,9 @@ def test_cli_prints_one_json_line_per_page(seed_expected, tmp_path):
     assert second["url"] == page.expected.url
 
 
-def test_cli_reports_each_failed_file_on_stderr_and_exits_1(tmp_path, seed_html):
+def test_cli_reports_each_failed_file_on_stderr_and_exits_2_for_an_unreadable_one(
+    tmp_path, seed_html
+):
     (tmp_path / "truncated.html").write_text(truncated(seed_html), encoding="utf-8")
     result = CliRunner().invoke(
         cli,
@@ -398,13 +400,15 @@ def test_cli_reports_each_failed_file_on_stderr_and_exits_1(tmp_path, seed_html)
             str(tmp_path / "missing.html"),
         ],
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert len(result.stdout.splitlines()) == 1
     errors = result.stderr.splitlines()
     assert len(errors) == 3
     assert "block-page.html" in errors[0] and "not_a_comparison" in errors[0]
     assert "truncated.html" in errors[1] and "truncated" in errors[1]
-    assert "missing.html" in errors[2]
+    assert "missing.html" in errors[2] and "cannot read it" in errors[2]
+    only_unparsed = CliRunner().invoke(cli, ["parse", str(tmp_path / "truncated.html")])
+    assert only_unparsed.exit_code == 1
 
 
 def test_cli_url_needs_a_single_file():

@@ -357,6 +357,12 @@ def test_a_refused_page_that_is_gone_is_no_longer_listed(site: Site) -> None:
         "VALUES ('r3', ?, ?, ?, 'gone', 410, 1)",
         (site.page.path, site.url, AT[2]),
     )
+    # what the crawl decides at the end of run 3 (the gone guard let it mark the page gone)
+    site.conn.execute(
+        "INSERT INTO url_state (page_key, url, first_seen_at, last_seen_at, gone_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (page_key) DO UPDATE SET gone_at = excluded.gone_at",
+        (site.page.path, site.url, AT[0], AT[2], AT[2]),
+    )
     site.load()
     assert site.listed() == []
 

@@ -374,3 +374,12 @@ def test_share_parsers_never_return_an_out_of_range_share_or_an_empty_label(text
             assert pct is None or 0 <= pct <= 100
         if isinstance(read, dict):
             assert sum(read.values()) <= 100.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["56% of workers hold a Bachelor's Degree", "40% are women", "12% in the largest city of all"],
+)
+def test_a_sentence_about_a_share_is_no_label(text: str) -> None:
+    with pytest.raises(ValueError):
+        values.parse_labelled_pct(text)
