@@ -10,29 +10,10 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from types import FrameType
 
-from schemas.errors import Interrupted
-
-
-class ExitCode(IntEnum):
-    OK = 0
-    """All well."""
-    DEGRADED = 1
-    """Pages failed above the configured fraction, or new data-quality failures."""
-    FATAL = 2
-    """Bad configuration, the site blocking us, robots.txt unreachable, or the
-    environment failing: an unwritable path, a full disk, a corrupt, read-only or newer
-    database, a missing database."""
-    LOCKED = 3
-    """Another run holds the lock."""
-    SIGINT = 128 + signal.SIGINT
-    """Interrupted by SIGINT (Ctrl-C): 130. The run is left to resume."""
-    SIGTERM = 128 + signal.SIGTERM
-    """Interrupted by SIGTERM (a systemd stop, ``kill``): 143. The run is left to resume."""
-
+from schemas.errors import ExitCode, Interrupted
 
 INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
 

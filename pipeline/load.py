@@ -27,10 +27,10 @@ from typing import Any, TypeVar
 
 from pipeline import quality
 from pipeline.quality import Issue
-from pipeline.runs import Verdict, describe_parse_failures, judge_pages, parse_failure_counts
 from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, finish_run, new_run_id, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
+from schemas.verdict import Verdict, describe_parse_failures, judge_pages, parse_failure_counts
 from scraper.urls import comparison_path, normalize_url, page_key, web_url_or_none
 
 T = TypeVar("T")

@@ -16,8 +16,6 @@ from pipeline.export import export_all
 from pipeline.load import load_pending
 from pipeline.report import write_report
 from pipeline.runs import (
-    Verdict,
-    judge,
     parse_failures,
     refused_pages_report,
     run_report,
@@ -26,6 +24,7 @@ from pipeline.runs import (
 )
 from schemas.database import connect, finish_run
 from schemas.settings import Settings
+from schemas.verdict import Verdict, judge
 from scraper.crawl import CrawlFatal, crawl
 
 log = logging.getLogger(__name__)

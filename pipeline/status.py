@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pipeline.lock import holder_alive, lock_path, lock_users, read_holder
 from schemas.database import COUNTERS, LOAD_COUNTERS
+from schemas.verdict import by_count, format_kinds
 
 STATUS_UNPARSED_SHOWN = 10
 """``careers status`` names this many unparsed pages; ``--json`` lists them all."""
@@ -50,19 +51,9 @@ def unparsed_pages(conn: sqlite3.Connection) -> list[UnparsedPage]:
     return [UnparsedPage(*row) for row in found]
 
 
-def by_count(counts: Mapping[str, int]) -> dict[str, int]:
-    """``counts`` most first, then by name."""
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
 def kind_counts(pages: Iterable[UnparsedPage]) -> dict[str, int]:
     """``{kind: pages}``, most pages first."""
     return by_count(Counter(p.kind or "unknown" for p in pages))
-
-
-def format_kinds(counts: Mapping[str, int]) -> str:
-    """``markup_changed: 20, truncated: 1`` (most first)."""
-    return ", ".join(f"{kind}: {n}" for kind, n in by_count(counts).items())
 
 
 def unparsed_summary(pages: list[UnparsedPage]) -> str:

@@ -367,6 +367,7 @@ ANSWERED: tuple[str, ...] = ("new", "changed", "unchanged", "not_modified", "gon
 """Outcomes in which the site said what the page is now (a body, "same as before", or
 "gone"): the latest of them decides whether a page is still on the site."""
 
+
 def _unparsed_pages_view(not_gone: str) -> str:
     """The ``unparsed_pages`` view, with ``not_gone`` the rule that keeps a page gone from
     the site off the list."""
@@ -425,8 +426,7 @@ pages that answered 404/410 but were not marked gone because too many did at onc
 (``run.max_gone_fraction``)."""
 
 _V6_UNPARSED_NOT_GONE = "DROP VIEW unparsed_pages;\n" + _unparsed_pages_view(
-    "NOT EXISTS (SELECT 1 FROM url_state s WHERE s.page_key = f.page_key"
-    " AND s.gone_at IS NOT NULL)"
+    "NOT EXISTS (SELECT 1 FROM url_state s WHERE s.page_key = f.page_key AND s.gone_at IS NOT NULL)"
 )
 """v6: a page leaves ``unparsed_pages`` as gone only when the crawl marked it gone
 (``url_state.gone_at``), the one rule ``update_presence`` follows too; v4 read the latest

@@ -32,9 +32,9 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from pipeline.runs import Verdict, judge
 from schemas.database import COUNTERS, connect
 from schemas.settings import Settings
+from schemas.verdict import Verdict, judge
 from scraper.archive import WarcArchive
 from scraper.fetch import (
     Attempts,
@@ -131,7 +131,7 @@ def crawl(
 
 
 def crawl_verdict(counters: dict[str, int], failed_fraction: float) -> Verdict:
-    """A crawl on its own, judged by the rule of a whole run (``pipeline.runs.judge``)
+    """A crawl on its own, judged by the rule of a whole run (``schemas.verdict.judge``)
     with nothing loaded: no parse failures, no data-quality checks."""
     return judge(counters, {}, 0, failed_fraction)
 

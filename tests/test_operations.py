@@ -15,10 +15,10 @@ import pytest
 from pipeline.exitcodes import ExitCode
 from pipeline.lock import LockHeld, lock_path, read_holder, run_lock
 from pipeline.prune import prune
-from pipeline.runs import judge
 from pipeline.status import collect, format_status
 from pipeline.summary import emit
 from schemas.database import connect
+from schemas.verdict import judge
 
 HOLD = """
 import sys, time
