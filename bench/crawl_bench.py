@@ -140,7 +140,7 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
     through the same ``Fetcher``, host gate and block-page check, with no frontier, no
     archive and no database - what the crawl costs before it records anything."""
     from schemas.settings import Settings
-    from scraper.crawl import ComparisonCheck
+    from scraper.blockpage import ComparisonCheck
     from scraper.fetch import Fetcher, fetch_with_retries
     from scraper.politeness import Politeness
     from scraper.urls import host_of

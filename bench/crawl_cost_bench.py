@@ -130,7 +130,8 @@ def instrumented_crawl(
     from crawl_bench import crawl_settings
 
     import scraper.fetch
-    from scraper.crawl import ComparisonCheck, Crawler, crawl
+    from scraper.blockpage import ComparisonCheck
+    from scraper.crawl import Crawler, crawl
     from scraper.frontier import CrawlState
     from scraper.recorder import Recorder
 

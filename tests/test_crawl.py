@@ -581,7 +581,7 @@ def without_tables(body: bytes) -> bytes:
 
 
 def check(url: str, body: bytes, chunk: int | None = None) -> bool:
-    from scraper.crawl import ComparisonCheck
+    from scraper.blockpage import ComparisonCheck
 
     page = ComparisonCheck(url)
     step = chunk or max(len(body), 1)
