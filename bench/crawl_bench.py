@@ -38,7 +38,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -154,8 +153,9 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
 
     async def worker() -> None:
         for url in todo:
-            check = partial(ComparisonCheck, url)
-            response = await fetch_with_retries(fetcher, url, settings.retries, check=check)
+            response = await fetch_with_retries(
+                fetcher, url, settings.retries, check=ComparisonCheck
+            )
             assert response.status == 200 and response.looks_right, url
             response.close()
 

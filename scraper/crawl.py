@@ -24,7 +24,6 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
@@ -509,7 +508,7 @@ class Crawler:
                 url,
                 self.settings.retries,
                 headers=headers,
-                check=partial(ComparisonCheck, url),
+                check=ComparisonCheck,
                 attempts=attempts,
                 on_response=notes,
             )

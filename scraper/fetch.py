@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import IO, Any, Protocol
 from urllib.parse import urljoin
 
@@ -484,10 +485,11 @@ class Fetcher:
         self,
         url: str,
         headers: dict[str, str] | None = None,
-        check: Callable[[], BodyCheck] | None = None,
+        check: Callable[[str], BodyCheck] | None = None,
     ) -> Response:
         """One attempt at ``url``, redirects included. Raises ``FetchError`` subclasses.
-        ``check`` makes the ``BodyCheck`` a 200's body is shown to."""
+        ``check(url)`` makes the ``BodyCheck`` a 200's body is shown to, for the URL that
+        answered (the end of the redirects)."""
         started = time.monotonic()
         redirects = 0
         current = url
@@ -503,8 +505,9 @@ class Fetcher:
                 refusal.status = last_status
                 raise refusal
             gate = self.politeness.gate(host)
+            checking = partial(check, current) if check is not None else None
             async with gate.slot() as sent:
-                response = await self.exchange.exchange(current, headers, sent, check)
+                response = await self.exchange.exchange(current, headers, sent, checking)
             location = response.header("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 response.redirects = redirects
@@ -543,7 +546,7 @@ async def fetch_with_retries(
     url: str,
     retries: RetrySettings,
     headers: dict[str, str] | None = None,
-    check: Callable[[], BodyCheck] | None = None,
+    check: Callable[[str], BodyCheck] | None = None,
     attempts: Attempts | None = None,
     on_response: Callable[[str, bool], None] | None = None,
 ) -> Response:

@@ -216,3 +216,19 @@ def unparsed(out: Path) -> list[str]:
         return [r[0] for r in conn.execute("SELECT page_key FROM unparsed_pages")]
     finally:
         conn.close()
+
+
+def test_a_redirect_to_a_renamed_comparison_is_checked_against_where_it_landed(tmp_path):
+    """The block-page check asks the page that answered about the roles of its own URL:
+    an old comparison URL redirected to the roles' new slugs is a page, not a block."""
+    from demosite.generator import generate_page
+
+    page = generate_page(11, 5, size="small")
+    old = "/old-a-jobs/old-a-vs-old-b-differences/"
+    with local_site() as site:
+        site.routes["/sitemap.xml"] = (200, {}, sitemap_of([site.base_url.rstrip("/") + old]))
+        site.routes[old] = (301, {"Location": page.path}, b"")
+        site.routes[page.path] = (200, {"Content-Type": "text/html"}, page.html.encode())
+        report = run(make_settings(site.base_url, tmp_path), finalize=True)
+    assert report.counters["blocked"] == 0
+    assert report.counters["new"] == 1 and report.exit_code == 0
