@@ -43,6 +43,7 @@ from scraper.lines import (
     is_label_header,
     joined,
     legend_columns,
+    placed_by_stylesheet,
     positioned,
     read_cells,
     role_cards,
@@ -65,6 +66,7 @@ def read_grid(
     elements (``h1``-``h6``, ``role=heading``) and their clean texts, in page order."""
     grid = Grid()
     styled = {node.mem_id for node in tree.css("[style]")}
+    placed = placed_by_stylesheet(tree)
     known = Labels.of(LABELS)
     sections, others = section_headings(tree, names, headings, LABELS)
     starts = {node.mem_id for _, node, _ in sections}
@@ -72,7 +74,7 @@ def read_grid(
         grid.sections.append(section)
         stops = starts | {mem_id for mem_id, other in others.items() if other <= level}
         stops.discard(node.mem_id)
-        region = _Region(section, names, grid, known, styled)
+        region = _Region(section, names, grid, known, styled, placed)
         region.collect(node, stops)
         region.read()
     return grid
@@ -82,7 +84,13 @@ class _Region:
     """One section: the nodes from its heading to the next heading of its level or above."""
 
     def __init__(
-        self, section: str, names: RoleNames, grid: Grid, known: Labels, styled: set[int]
+        self,
+        section: str,
+        names: RoleNames,
+        grid: Grid,
+        known: Labels,
+        styled: set[int],
+        placed: dict[int, str],
     ) -> None:
         self.section = section
         self.names = names
@@ -90,6 +98,8 @@ class _Region:
         self.known = known
         self.styled = styled
         """Elements with an inline style (``mem_id``): only those can be positioned."""
+        self.placed = placed
+        """Elements a ``<style>`` rule positions through their class (``mem_id`` -> class)."""
         self.labels: list[tuple[LexborNode, str, int]] = []
         self.titles: list[tuple[LexborNode, Side, int]] = []
         self._lines: dict[int, Line] = {}
@@ -97,6 +107,8 @@ class _Region:
         """Parents of the metric rows read (``mem_id`` -> node, label position)."""
         self._rows_read: set[int] = set()
         self._titled: list[tuple[LexborNode, Side, int]] = []
+        self._title_texts: set[tuple[str, Side]] = set()
+        """The texts of the role titles in this section, for values that carry one."""
         self._headers: list[Line] = []
         """Lines naming both roles, in page order."""
         self._earlier: list[Line] = []
@@ -146,6 +158,9 @@ class _Region:
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)
         self._titled = [(cell_of(node), side, order) for node, side, order in self.titles]
+        self._title_texts = {
+            (clean(node.text_content or "").rstrip(" :"), side) for node, side, _ in self.titles
+        }
         for cell, side, order in self._titled:
             line = self._line(cell.parent, order)
             if line is None:
@@ -203,13 +218,15 @@ class _Region:
         if line is None:
             line = Line(node, read_cells(node, self.names, self.known), order)
             self._lines[node.mem_id] = line
-            if self.styled:
+            if self.styled or self.placed:
                 self._positioned(line)
         return line
 
     def _positioned(self, line: Line) -> None:
         for element in (line.node, *(c.node for c in line.cells)):
-            if element.mem_id in self.styled and positioned(element):
+            if element.mem_id in self.placed:
+                self.grid.positioned.append(f"{element.tag} .{self.placed[element.mem_id]}")
+            elif element.mem_id in self.styled and positioned(element):
                 self.grid.positioned.append(f"{element.tag} style={style_of(element)!r}")
 
     # --- the three shapes -----------------------------------------------------------------
@@ -384,6 +401,17 @@ class _Region:
     # --- results --------------------------------------------------------------------------
 
     def _read(self, label: Cell, side: Side, value: Cell, titled_by: Line | None) -> None:
+        """``value`` as ``side``'s, unless it names the other role (a value cell saying
+        "Title B: …" under role a's header contradicts it); its own role's title, when it
+        carries one, is not part of the value."""
+        for title, named in self._title_texts:
+            if len(title) < 4 or title not in value.text or title == value.text:
+                continue
+            if named != side:
+                self._unaligned(label, f"its value for role {side} names the other role")
+                return
+            raw = value.text.replace(title, "", 1).strip(" :;-\u2013\u2014|()")
+            value = Cell(value.node, raw)
         grid = self.grid
         if side not in grid.titles:
             title = title_in(titled_by, side) or _title_text(self.titles, side)

@@ -8,6 +8,7 @@ row, a legend above a run of values) or by containment (a role's card).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -197,10 +198,14 @@ def style_of(node: LexborNode) -> str:
 
 def positioned(node: LexborNode) -> bool:
     """Whether an inline style places the element elsewhere than its DOM order does."""
-    style = style_of(node)
-    if not style:
-        return False
-    for declaration in style.split(";"):
+    return places(style_of(node))
+
+
+def places(declarations: str) -> bool:
+    """Whether CSS ``declarations`` (lower-cased) move an element from where its DOM
+    order puts it: ``order``, ``grid-row``/``-column``/``-area``, absolute or fixed
+    positions, floats, reversed flex directions, right-to-left text."""
+    for declaration in declarations.split(";"):
         name, _, value = declaration.partition(":")
         name = name.strip()
         if name in _PLACING or name.startswith(("grid-row", "grid-column")):
@@ -211,6 +216,23 @@ def positioned(node: LexborNode) -> bool:
         elif name in ("flex-direction", "flex-flow") and "reverse" in value:
             return True
     return False
+
+
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+
+
+def placed_by_stylesheet(tree: LexborHTMLParser) -> dict[int, str]:
+    """Elements (``mem_id`` -> class) that a ``<style>`` rule of the page moves from
+    their DOM order, through a class selector: such a grid needs its CSS to be read."""
+    classes: set[str] = set()
+    for style in tree.css("style"):
+        for selectors, body in _RULE.findall(style.text()):
+            if places(body.lower()):
+                classes.update(_CLASS.findall(selectors))
+    return {
+        node.mem_id: name for name in sorted(classes) for node in tree.css(f'[class~="{name}"]')
+    }
 
 
 def joined(values: list[Cell]) -> Cell:
