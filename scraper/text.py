@@ -16,8 +16,8 @@ _INVISIBLE = re.compile(f"[{INVISIBLE}]+")
 
 
 def visible(text: str) -> str:
-    """``text`` without its invisible characters."""
-    return _INVISIBLE.sub("", text)
+    """``text`` without its invisible characters (all of them non-ASCII)."""
+    return text if text.isascii() else _INVISIBLE.sub("", text)
 
 
 def visible_start(text: str) -> str:

@@ -47,7 +47,7 @@ _TIME_RANGE = re.compile(
 def clean(text: str) -> str:
     """Whitespace (including non-breaking spaces) collapsed to single spaces, ends stripped,
     invisible characters (bidi controls, zero-width spaces: ``scraper.text``) dropped."""
-    return " ".join(visible(text).split())
+    return " ".join((text if text.isascii() else visible(text)).split())
 
 
 def _normalized(text: str) -> str | None:
