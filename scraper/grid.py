@@ -326,9 +326,7 @@ class _Region:
             return False
         for side, value in named:
             if side is not None:
-                title = _title_text(self.titles, side)
-                raw = value.text.replace(title, "", 1).strip(" :;-\u2013\u2014|()")
-                self._read(label, side, Cell(value.node, raw), None)
+                self._read(label, side, value, None)  # which drops the title it carries
         return True
 
     def _label_header(self, header: Line, labels: list[int]) -> None:
@@ -404,9 +402,9 @@ class _Region:
         """``value`` as ``side``'s, unless it names the other role (a value cell saying
         "Title B: …" under role a's header contradicts it); its own role's title, when it
         carries one, is not part of the value."""
-        for title, named in self._title_texts:
+        for title, named in sorted(self._title_texts, key=lambda t: -len(t[0])):
             if len(title) < 4 or title not in value.text or title == value.text:
-                continue
+                continue  # longest first: "Project Manager" is not "Manager" named
             if named != side:
                 self._unaligned(label, f"its value for role {side} names the other role")
                 return

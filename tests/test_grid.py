@@ -7,6 +7,7 @@ role."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import FIXTURES, SEED_EXPECTED
@@ -83,3 +84,18 @@ def test_the_refusal_says_what_was_found() -> None:
     with pytest.raises(ParseError) as caught:
         read("refused-css-order")
     assert "CSS positioning" in caught.value.message
+
+
+def test_a_role_title_inside_the_other_is_not_taken_for_it() -> None:
+    """Values carrying "Project Manager: …" name role b, not role a ("Manager")."""
+    html = (MARKUPS / "read-self-labelled.html").read_text(encoding="utf-8")
+    for long, short in (
+        ("Customer Service/Operations Manager", "Manager"),
+        ("Operations Project Manager", "Project Manager"),
+    ):
+        html = re.sub(re.escape(long), short, html, flags=re.IGNORECASE)
+    url = "https://www.zippia.com/manager-jobs/manager-vs-project-manager-differences/"
+    record = parse_page(html, url)
+    assert (record.role_a.title, record.role_b.title) == ("Manager", "Project Manager")
+    assert record.sides.b.best_paying_company == "Meta"
+    assert record.sides.a.best_paying_company == "Xerox"
