@@ -31,15 +31,12 @@ from schemas.records import Side
 from scraper.intro import section_headings
 from scraper.lines import (
     SKIPPED_IDS,
-    TEXT,
     Cell,
     Labels,
     Line,
-    after,
     aligned,
     card_side,
     cell_of,
-    following,
     is_label_header,
     joined,
     legend_columns,
@@ -47,12 +44,13 @@ from scraper.lines import (
     positioned,
     read_cells,
     role_cards,
+    section_texts,
     style_of,
     title_in,
 )
 from scraper.readings import Grid, Reading, Unaligned
 from scraper.roles import RoleNames
-from scraper.tables import ROWS, Row, row_key
+from scraper.tables import ROWS, Row
 from scraper.values import clean
 
 LABELS: dict[str, Row] = {key: row for rows in ROWS.values() for key, row in rows.items()}
@@ -124,36 +122,7 @@ class _Region:
 
     def collect(self, heading: LexborNode, stop_at: set[int]) -> None:
         """Label and title texts from ``heading`` up to the region's end."""
-        order = 0
-        labels, titles, side_of = self.labels, self.titles, self.names.side_of
-        keys, shortest_label = self.known
-        shortest_title = self.names.shortest
-        text_id, skipped_ids = TEXT, SKIPPED_IDS
-        for top in following(heading):
-            resume: int | None = None
-            # where the traversal leaves the subtree it skips (script, style, …)
-            for node in top.traverse(include_text=True):
-                if resume is not None:
-                    if node.mem_id != resume:
-                        continue
-                    resume = None
-                tag_id = node.tag_id
-                if tag_id != text_id:
-                    if node.mem_id in stop_at:
-                        return
-                    if tag_id in skipped_ids:
-                        resume = after(node, top)
-                        if resume is None:
-                            break
-                    continue
-                text = node.text_content
-                if not text or text.isspace():
-                    continue
-                order += 1
-                if len(text) >= shortest_label and (key := row_key(text)) in keys:
-                    labels.append((node, key, order))
-                elif len(text) >= shortest_title and (side := side_of(clean(text))):
-                    titles.append((node, side, order))
+        self.labels, self.titles = section_texts(heading, stop_at, self.names, self.known)
 
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)

@@ -324,3 +324,44 @@ def title_in(line: Line | None, side: Side) -> str | None:
     if line is None:
         return None
     return next((c.text for c in line.cells if c.side == side), None)
+
+
+def section_texts(
+    heading: LexborNode, stop_at: set[int], names: RoleNames, known: Labels
+) -> tuple[list[tuple[LexborNode, str, int]], list[tuple[LexborNode, Side, int]]]:
+    """The label texts ``(node, key, order)`` and role-title texts ``(node, side, order)``
+    from ``heading`` to the first node of ``stop_at`` (the section's end), in page order;
+    scripts, styles and templates skipped."""
+    order = 0
+    labels: list[tuple[LexborNode, str, int]] = []
+    titles: list[tuple[LexborNode, Side, int]] = []
+    side_of = names.side_of
+    keys, shortest_label = known
+    shortest_title = names.shortest
+    text_id, skipped_ids = TEXT, SKIPPED_IDS
+    for top in following(heading):
+        resume: int | None = None
+        # where the traversal leaves the subtree it skips (script, style, …)
+        for node in top.traverse(include_text=True):
+            if resume is not None:
+                if node.mem_id != resume:
+                    continue
+                resume = None
+            tag_id = node.tag_id
+            if tag_id != text_id:
+                if node.mem_id in stop_at:
+                    return labels, titles
+                if tag_id in skipped_ids:
+                    resume = after(node, top)
+                    if resume is None:
+                        break
+                continue
+            text = node.text_content
+            if not text or text.isspace():
+                continue
+            order += 1
+            if len(text) >= shortest_label and (key := row_key(text)) in keys:
+                labels.append((node, key, order))
+            elif len(text) >= shortest_title and (side := side_of(clean(text))):
+                titles.append((node, side, order))
+    return labels, titles
