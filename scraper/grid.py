@@ -63,8 +63,9 @@ def read_grid(
     """The grid's readings, section by section; ``headings`` are the page's heading
     elements (``h1``-``h6``, ``role=heading``) and their clean texts, in page order."""
     grid = Grid()
-    styled = {node.mem_id for node in tree.css("[style]")}
-    placed = placed_by_stylesheet(tree)
+    styling = tree.css("style, [style]")  # one scan of the page for both kinds of CSS
+    styled = {node.mem_id for node in styling if node.tag != "style"}
+    placed = placed_by_stylesheet(tree, [node for node in styling if node.tag == "style"])
     known = Labels.of(LABELS)
     sections, others = section_headings(tree, names, headings, LABELS)
     starts = {node.mem_id for _, node, _ in sections}

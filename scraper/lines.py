@@ -222,11 +222,12 @@ _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
 
 
-def placed_by_stylesheet(tree: LexborHTMLParser) -> dict[int, str]:
-    """Elements (``mem_id`` -> class) that a ``<style>`` rule of the page moves from
-    their DOM order, through a class selector: such a grid needs its CSS to be read."""
+def placed_by_stylesheet(tree: LexborHTMLParser, styles: list[LexborNode]) -> dict[int, str]:
+    """Elements (``mem_id`` -> class) that a rule of the page's ``<style>`` elements
+    (``styles``) moves from their DOM order, through a class selector: such a grid needs
+    its CSS to be read."""
     classes: set[str] = set()
-    for style in tree.css("style"):
+    for style in styles:
         for selectors, body in _RULE.findall(style.text()):
             if places(body.lower()):
                 classes.update(_CLASS.findall(selectors))
