@@ -3,9 +3,12 @@ against rows computed here, in Python, from the records that were loaded."""
 
 from __future__ import annotations
 
-import re
+import importlib.util
+import json
+import sys
 from collections import defaultdict
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -17,16 +20,27 @@ from schemas.database import FIGURE_COLUMNS, connect
 from schemas.records import ComparisonRecord
 from scraper.urls import page_key
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
 T1, T2 = "2026-11-01T06:00:00Z", "2026-11-08T06:00:00Z"
+
+
+def canned_queries_script() -> ModuleType:
+    """``scripts/canned_queries.py``, which reads the README's query blocks for these tests
+    and writes them into the Datasette metadata as canned queries (one reading, no drift)."""
+    name = "canned_queries"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def readme_queries() -> dict[str, str]:
     """The ```sql blocks of the "Querying the data" section, keyed by their first comment."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("<!-- queries:start -->")[1].split("<!-- queries:end -->")[0]
-    blocks = re.findall(r"```sql\n(.*?)```", section, re.S)
-    return {b.splitlines()[0].removeprefix("-- ").strip(): b for b in blocks}
+    queries: dict[str, str] = canned_queries_script().readme_queries()
+    return queries
 
 
 def swapped(record: ComparisonRecord) -> ComparisonRecord:
@@ -259,3 +273,52 @@ def test_pages_whose_latest_body_did_not_parse(fx: Fixture) -> None:
     assert fx.run("pages whose latest stored body did not parse") == [
         (fx.refused, "markup_changed", "the grid cannot be oriented", T2, "r2")
     ]
+
+
+def test_the_canned_queries_in_the_metadata_are_the_readme_queries() -> None:
+    script = canned_queries_script()
+    queries, skipped = script.canned_queries(script.README.read_text(encoding="utf-8"))
+    assert not skipped, "every README query is one read-only statement"
+    metadata = json.loads(script.METADATA.read_text(encoding="utf-8"))
+    assert metadata["databases"]["careers"]["queries"] == queries, (
+        "schemas/metadata.json is out of step with the README: run "
+        ".venv/bin/python scripts/canned_queries.py"
+    )
+    assert script.main(["--check"]) == 0
+    assert [q["sql"] for q in queries.values()] == list(readme_queries().values())
+    assert queries["one-roles-latest-figures-on-each-page"]["params"] == ["role_slug"]
+    assert all(q["title"] and q["description"] for q in queries.values())
+
+
+def test_a_readme_block_datasette_cannot_run_read_only_is_left_out_with_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = canned_queries_script()
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "<!-- queries:start -->\nTop roles:\n\n```sql\n-- top roles\nSELECT role_slug FROM roles"
+        " WHERE title = ':not_a_param' AND role_slug = :slug -- :nor_this\n```\n\nForget one:"
+        "\n\n```sql\n-- forget a role\nWITH r AS (SELECT 'x' AS s)\nDELETE FROM roles WHERE"
+        " role_slug IN (SELECT s FROM r);\n```\n<!-- queries:end -->\n",
+        encoding="utf-8",
+    )
+    metadata = tmp_path / "metadata.json"
+    metadata.write_text(json.dumps({"databases": {"careers": {"tables": {}}}}), encoding="utf-8")
+    args = ["--readme", str(readme), "--metadata", str(metadata)]
+    assert script.main([*args, "--check"]) == 1
+    assert script.main(args) == 0
+    assert script.main([*args, "--check"]) == 0
+    written = json.loads(metadata.read_text(encoding="utf-8"))["databases"]["careers"]
+    assert written["tables"] == {}
+    assert written["queries"] == {
+        "top-roles": {
+            "title": "Top roles",
+            "description": "Top roles",
+            "sql": "-- top roles\nSELECT role_slug FROM roles WHERE title = ':not_a_param'"
+            " AND role_slug = :slug -- :nor_this\n",
+            "params": ["slug"],
+        }
+    }
+    assert "left out 'forget a role': not read-only: sqlite refuses DELETE roles" in (
+        capsys.readouterr().err
+    )
