@@ -4,6 +4,7 @@ silently rebuilt."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -16,23 +17,46 @@ from schemas.database import MIGRATIONS, SCHEMA_VERSION, SchemaTooNew, connect, 
 METADATA = Path(__file__).resolve().parent.parent / "schemas" / "metadata.json"
 
 
-def columns_of(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    names = conn.execute(
-        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
-        "AND name NOT LIKE 'sqlite_%'"
+def full_text_indexes(conn: sqlite3.Connection) -> dict[str, str]:
+    """Each FTS virtual table (``role_search_fts``), keyed by name, with the table whose
+    text it indexes (its ``content=``)."""
+    rows = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+        "AND sql LIKE 'CREATE VIRTUAL TABLE%USING FTS%'"
     ).fetchall()
-    return {n[0]: [r[1] for r in conn.execute(f'PRAGMA table_info("{n[0]}")')] for n in names}
+    found = {n: re.search(r"content\s*=\s*[\[\"']?(\w+)", sql, re.I) for n, sql in rows}
+    return {name: match.group(1) for name, match in found.items() if match}
+
+
+def columns_of(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The columns of every table and view, but sqlite's own tables and the full-text
+    indexes with their shadow tables (``role_search_fts``, ``role_search_fts_data``, …),
+    which belong to sqlite's FTS5 and are searched through the table they index."""
+    indexes = full_text_indexes(conn)
+    names = [
+        n
+        for (n,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'sqlite_%'"
+        )
+        if not any(n == fts or n.startswith(f"{fts}_") for fts in indexes)
+    ]
+    return {n: [r[1] for r in conn.execute(f'PRAGMA table_info("{n}")')] for n in names}
 
 
 def test_metadata_documents_every_table_view_and_column() -> None:
     meta = json.loads(METADATA.read_text(encoding="utf-8"))
     documented = meta["databases"]["careers"]["tables"]
-    actual = columns_of(connect(":memory:"))
+    conn = connect(":memory:")
+    actual = columns_of(conn)
     assert set(documented) == set(actual)
     for name, columns in actual.items():
         assert documented[name]["description"].strip(), name
         assert list(documented[name]["columns"]) == columns, name
         assert all(d.strip() for d in documented[name]["columns"].values()), name
+    # Datasette searches a table through the index the metadata names for it
+    searchable = {n: t["fts_table"] for n, t in documented.items() if "fts_table" in t}
+    assert searchable == {t: f for f, t in full_text_indexes(conn).items()}
 
 
 @pytest.mark.parametrize(
