@@ -1,0 +1,156 @@
+"""Datasette on a real ``careers.db``: two ``careers refresh`` runs of the demo site with
+changes made between them through its admin endpoints, served in process with
+``schemas/metadata.json``. The canned queries answer what the README's queries answer,
+and table pages show the column descriptions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from datasette.app import Datasette
+from selectolax.lexbor import LexborHTMLParser
+from test_queries import canned_queries_script
+
+from demosite.server import start_in_thread
+from demosite.site import Site
+
+ROOT = Path(__file__).resolve().parent.parent
+METADATA = ROOT / "schemas" / "metadata.json"
+FAST = {
+    "CAREERS_LIMITS__TIMEOUT": "2",
+    "CAREERS_RETRIES__BACKOFF_BASE": "0.05",
+    "CAREERS_RETRIES__BACKOFF_CAP": "0.2",
+}
+REPRESENTATIVE = {
+    # a role seen on several pages whose figures there disagree (the second run's change)
+    "role_slug": "SELECT role_slug FROM role_latest WHERE disagrees = 1"
+    " ORDER BY comparisons_seen DESC, role_slug LIMIT 1",
+}
+"""Where each canned query parameter's test value comes from, in the refreshed database."""
+
+
+def refresh(base_url: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """``careers refresh`` in a child process, every output under ``out``."""
+    args = [
+        sys.executable, "-m", "pipeline.cli", "refresh",
+        "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
+        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
+        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"),
+    ]  # fmt: skip
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
+    environ.update(FAST, CAREERS_OUTPUT__RUNS_DIR=str(out / "runs"))
+    return subprocess.run(args, capture_output=True, text=True, cwd=out, env=environ, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def careers_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A database of two refreshes: between them the site gives two pages new figures and
+    redesigns one into a markup the parser must refuse."""
+    out = tmp_path_factory.mktemp("datasette")
+    running = start_in_thread(Site(seed=1, pages=20), port=0)
+    try:
+        first = refresh(running.base_url, out)
+        assert first.returncode == 0, first.stderr
+        changed = httpx.post(running.url("/_admin/change?k=2"), timeout=10)
+        assert changed.status_code == 200 and len(changed.json()["changed"]) == 2
+        redesigned = httpx.get(running.url("/_admin/redesign?k=1&to=renamed"), timeout=10)
+        assert redesigned.status_code == 200 and len(redesigned.json()["redesigned"]) == 1
+        second = refresh(running.base_url, out)
+        # the changed roles now disagree with other pages and one page is refused: exit 1
+        assert second.returncode == 1, second.stderr
+    finally:
+        running.stop()
+    yield out / "careers.db"
+
+
+@pytest.fixture(scope="module")
+def metadata() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(METADATA.read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def datasette(careers_db: Path, metadata: dict[str, Any]) -> Datasette:
+    return Datasette([str(careers_db)], metadata=metadata)
+
+
+def get(ds: Datasette, path: str, **params: str) -> httpx.Response:
+    """One request to Datasette's ASGI app, in process (``ds.client`` is async)."""
+    response: httpx.Response = asyncio.run(ds.client.get(path, params=params))
+    return response
+
+
+def sql_rows(db: Path, sql: str, params: dict[str, str]) -> list[list[Any]]:
+    with sqlite3.connect(db) as conn:
+        return [list(row) for row in conn.execute(sql, params)]
+
+
+def test_every_canned_query_answers_what_its_readme_query_answers(
+    datasette: Datasette, careers_db: Path, metadata: dict[str, Any]
+) -> None:
+    queries = metadata["databases"]["careers"]["queries"]
+    assert set(q["title"].lower() for q in queries.values()) == set(
+        canned_queries_script().readme_queries()
+    )
+    with sqlite3.connect(careers_db) as conn:
+        values = {name: conn.execute(sql).fetchone()[0] for name, sql in REPRESENTATIVE.items()}
+    for name, query in queries.items():
+        missing = set(query.get("params", [])) - set(values)
+        assert not missing, f"{name}: give REPRESENTATIVE a value for {missing}"
+        params = {p: values[p] for p in query.get("params", [])}
+        page = get(datasette, f"/careers/{name}", **params)
+        assert page.status_code == 200, (name, page.text[:500])
+        shown = LexborHTMLParser(page.text)
+        heading = shown.css_first("h1")
+        assert heading is not None and heading.text().strip() == query["title"]
+        assert query["description"] in shown.text()
+        answer = get(datasette, f"/careers/{name}.json", _shape="arrays", **params)
+        assert answer.status_code == 200, (name, answer.text[:500])
+        rows = answer.json()["rows"]
+        assert rows, f"{name} finds no rows in the refreshed database"
+        assert rows == sql_rows(careers_db, query["sql"], params), name
+
+
+def test_the_queries_see_the_change_and_the_refusal_between_the_runs(
+    datasette: Datasette,
+) -> None:
+    changed = get(datasette, "/careers/what-changed-since-the-last-run.json", _shape="objects")
+    assert {row["change"] for row in changed.json()["rows"]} == {"changed"}
+    unparsed = get(
+        datasette, "/careers/pages-whose-latest-stored-body-did-not-parse.json", _shape="objects"
+    )
+    [refused] = unparsed.json()["rows"]
+    assert refused["kind"] == "markup_changed"
+    failures = get(
+        datasette, "/careers/new-data-quality-failures-of-the-latest-run.json", _shape="objects"
+    )
+    assert "dq_role_disagrees" in {row["kind"] for row in failures.json()["rows"]}
+
+
+def column_descriptions(html: str) -> dict[str, str]:
+    """The column descriptions a Datasette table page lists (``dl.column-descriptions``)."""
+    listing = LexborHTMLParser(html).css_first("dl.column-descriptions")
+    assert listing is not None, "the page lists no column descriptions"
+    names = [dt.text() for dt in listing.css("dt")]
+    return dict(zip(names, [dd.text() for dd in listing.css("dd")], strict=True))
+
+
+@pytest.mark.parametrize("table", ["role_latest", "comparisons", "role_observations"])
+def test_a_table_page_shows_the_column_descriptions(
+    datasette: Datasette, metadata: dict[str, Any], table: str
+) -> None:
+    page = get(datasette, f"/careers/{table}")
+    assert page.status_code == 200
+    documented = metadata["databases"]["careers"]["tables"][table]
+    assert column_descriptions(page.text) == documented["columns"]
+    assert documented["description"] in LexborHTMLParser(page.text).text()
