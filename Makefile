@@ -46,9 +46,12 @@ status: $(CAREERS)
 report: $(CAREERS)
 	$(CAREERS) report --config $(CONFIG)
 
+## Datasette on the database, with the metadata (descriptions, canned queries, search) on
+## 127.0.0.1:8001; `make serve SERVE_DB=path SERVE_PORT=n` for another database or port.
 serve: $(CAREERS)
 	@$(BIN)/python -c "import datasette" 2>/dev/null || { echo "Datasette is not installed: $(BIN)/pip install -e '.[datasette]'"; exit 1; }
-	$(BIN)/datasette output/careers.db -m schemas/metadata.json
+	@test -f "$(or $(SERVE_DB),output/careers.db)" || { echo "no database at $(or $(SERVE_DB),output/careers.db): run make demo (or make refresh) first"; exit 1; }
+	$(BIN)/datasette serve "$(or $(SERVE_DB),output/careers.db)" --metadata schemas/metadata.json --host 127.0.0.1 --port $(or $(SERVE_PORT),8001)
 
 test: $(CAREERS)
 	$(BIN)/pytest -q
