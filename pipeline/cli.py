@@ -21,7 +21,8 @@ from typing import Any
 
 import click
 
-from pipeline.exitcodes import ExitCode, failure, interrupt_on_signals
+from pipeline.exitcodes import failure, interrupt_on_signals
+from schemas.errors import CareersError, ExitCode
 
 COMMANDS: tuple[str, ...] = (
     "refresh",
@@ -100,6 +101,15 @@ class LazyGroup(click.Group):
         name, command, rest = super().resolve_command(ctx, args)
         _invocation.name = name or ""
         return name, command, rest
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an error of ours (``schemas.errors.CareersError``) ends it with
+        its exit code and message here, so any caller of the group (``main``, click's
+        test runner) sees the same outcome."""
+        try:
+            return super().invoke(ctx)
+        except CareersError as exc:
+            raise click.exceptions.Exit(_fail(exc)) from exc
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -19,14 +19,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from schemas.errors import ConfigError
 from schemas.settings import Settings
 
 ENV_PREFIX = "CAREERS_"
 DEFAULT_CONFIG = Path("careers.toml")
-
-
-class ConfigError(ValueError):
-    """Bad configuration; the message names the key and its source."""
 
 
 def find_config(explicit: Path | None, environ: Mapping[str, str]) -> Path | None:

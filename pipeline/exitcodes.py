@@ -1,6 +1,8 @@
-"""Exit codes, the same for every ``careers`` command (cron, systemd and make depend on
-them), and the one rule that turns an error into an exit code and a one-line message
-(``failure``): the command line prints it, and the run's row records it."""
+"""The one rule that turns an error into an exit code and a one-line message
+(``failure``), the same for every ``careers`` command (cron, systemd and make depend on
+the codes): the command line prints it, and the run's row records it. The codes of the
+project's own errors come from their place in ``schemas.errors``; here are the signals
+and the standard library's errors (SQLite, the file system)."""
 
 from __future__ import annotations
 
@@ -13,14 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from schemas.errors import ExitCode, Interrupted
+from schemas.errors import CareersError, Interrupted, SchemaTooNew, exit_code_of
 
 INTERRUPTING = (signal.SIGINT, signal.SIGTERM)
-
-
-class EnvironmentFailure(Exception):
-    """A failure of the machine rather than of the site or the pages (exit 2); the
-    message names the path and what to do."""
 
 
 _received: int | None = None
@@ -83,16 +80,14 @@ def failure(exc: BaseException, db: Path | None = None, output: Path | None = No
         if db is not None:  # a command working on a database: a run may be left
             text += "; the run is recorded as interrupted and the next run resumes it"
         return Failure(128 + signum, text, interrupted=True)
-    return Failure(ExitCode.FATAL, _describe(exc, db, output))
+    return Failure(exit_code_of(exc), _describe(exc, db, output))
 
 
 def _describe(exc: BaseException, db: Path | None, output: Path | None) -> str:
-    from schemas.database import SchemaTooNew
-
-    if isinstance(exc, EnvironmentFailure):
-        return str(exc)
     if isinstance(exc, SchemaTooNew):
         return f"{db or 'the database'}: {exc}"
+    if isinstance(exc, CareersError):
+        return str(exc)
     if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
         return _database_failure(str(exc), db)
     if isinstance(exc, OSError):

@@ -24,35 +24,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from schemas.errors import Holder, LockHeld
+
 log = logging.getLogger(__name__)
-
-Holder = dict[str, object]
-
-
-class LockHeld(RuntimeError):
-    """Another process holds the run lock; ``holder`` says who took it, as far as it is
-    known, and ``orphans`` lists the live processes that still hold it when that one is
-    dead."""
-
-    def __init__(self, path: Path, holder: Holder | None, orphans: list[int] | None = None) -> None:
-        self.path = path
-        self.holder = holder or {}
-        self.orphans = orphans
-        super().__init__(self._describe())
-
-    def _describe(self) -> str:
-        who = ", ".join(f"{k}={v}" for k, v in self.holder.items()) or "unknown holder"
-        text = f"another careers run holds the lock {self.path} ({who})"
-        if self.orphans is None:
-            return text
-        pid = self.holder.get("pid")
-        if not self.orphans:
-            return f"{text}; its process {pid} is dead and no process seen here holds the file"
-        pids = " ".join(str(p) for p in self.orphans)
-        return (
-            f"{text}; its process {pid} is dead, but processes it left behind still hold "
-            f"the lock: pids {pids}; stop them (kill {pids}) and run again"
-        )
 
 
 def lock_path(db: Path) -> Path:

@@ -6,17 +6,15 @@ calls ``settings_from(params)`` once; the result is passed down, never re-read.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from pipeline.config import ConfigError, load_settings
-from pipeline.exitcodes import ExitCode
-from pipeline.lock import LockHeld, run_lock
+from pipeline.config import load_settings
+from pipeline.lock import run_lock
 from schemas.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -127,27 +125,17 @@ def settings_options(*names: str) -> Callable[[F], F]:
 def settings_from(params: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
     """Settings from the file, the environment and the shared flags in ``params``.
 
-    A configuration error ends the command with exit code 2 and a message naming the key.
+    A configuration error (``ConfigError``, exit code 2) names the key and its source.
     """
     given = [(name, dotted) for name, (dotted, _) in _FLAGS.items() if dotted and name in params]
     overrides = {dotted: params[name] for name, dotted in given}
     flags = {dotted: "--" + name.replace("_", "-") for name, dotted in given}
-    try:
-        return load_settings(params.get("config"), environ, overrides, flags)
-    except ConfigError as exc:
-        click.echo(f"careers: {exc}", err=True)
-        sys.exit(ExitCode.FATAL)
+    return load_settings(params.get("config"), environ, overrides, flags)
 
 
 @contextmanager
 def exclusive(settings: Settings, command: str) -> Iterator[None]:
     """Hold the run lock beside the database for the block; when another run holds it,
-    say who and end the command at once with exit code 3."""
-    stack = ExitStack()
-    try:
-        stack.enter_context(run_lock(settings.output.db, command))
-    except LockHeld as exc:
-        click.echo(f"careers: {exc}", err=True)
-        sys.exit(ExitCode.LOCKED)
-    with stack:
+    ``LockHeld`` (exit code 3) says who, before anything is done."""
+    with run_lock(settings.output.db, command):
         yield

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.exitcodes import ExitCode
 from pipeline.export import export_all
 from pipeline.load import load_pending
 from pipeline.report import write_report
@@ -23,9 +22,10 @@ from pipeline.runs import (
     write_json_atomic,
 )
 from schemas.database import connect, finish_run
+from schemas.errors import ExitCode, SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge
-from scraper.crawl import CrawlFatal, crawl
+from scraper.crawl import crawl
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,8 @@ def refresh(settings: Settings) -> RefreshResult:
     out = settings.output
     try:
         crawled = crawl(settings, finalize=False, command="refresh")
-    except CrawlFatal as exc:
-        return _fatal(settings, getattr(exc, "run_id", None), str(exc))
+    except SiteUnavailable as exc:
+        return _fatal(settings, exc.run_id, str(exc))
     run_id = crawled.run_id
     conn = connect(out.db)
     try:

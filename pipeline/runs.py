@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pipeline.exitcodes import ExitCode, failure
+from pipeline.exitcodes import failure
 from pipeline.status import unparsed_pages
 from schemas.database import (
     COUNTERS,
@@ -23,6 +23,7 @@ from schemas.database import (
     connect,
     utc_now,
 )
+from schemas.errors import ExitCode
 from schemas.verdict import parse_failure_counts
 
 log = logging.getLogger(__name__)

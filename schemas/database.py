@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from schemas.errors import SchemaTooNew
 from schemas.records import SCALAR_FIELDS
 
 COUNTERS: tuple[str, ...] = (
@@ -476,10 +477,6 @@ def close_abandoned_runs(conn: sqlite3.Connection, successor: str) -> int:
         "WHERE finished_at IS NULL AND run_id != ?",
         (utc_now(), successor, successor),
     ).rowcount
-
-
-class SchemaTooNew(RuntimeError):
-    """The database was written by a newer careers-etl; refuse rather than guess."""
 
 
 def user_version(conn: sqlite3.Connection) -> int:

@@ -35,13 +35,11 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from schemas.errors import ArchiveError
+
 DEFAULT_MAX_FILE_BYTES = 100 * 1024 * 1024
 _DROPPED_HEADERS = {"transfer-encoding", "content-length"}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class ArchiveError(RuntimeError):
-    """A fetch log reference that does not lead to a readable response record."""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ not added twice) but never a page it has recorded.
 
 Everything runs on one event loop, with no thread: the database connection and the
 archive writer are used between socket reads (``scraper.recorder`` says why). Fatal
-conditions (robots.txt unreachable, the breaker tripping) end the crawl with a
-``CrawlFatal`` subclass; what was fetched until then stays recorded, the rest pending.
+conditions (robots.txt unreachable, the breaker tripping) end the crawl with the
+``SiteUnavailable`` that stopped it; what was fetched until then stays recorded, the rest
+pending.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.database import COUNTERS, connect
+from schemas.errors import SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge
 from scraper.archive import WarcArchive
@@ -46,7 +48,7 @@ from scraper.fetch import (
 from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, FrontierItem, GoneCount
 from scraper.politeness import BreakerNotes, BreakerOpen, BreakerTripped, Politeness
 from scraper.recorder import Recorder
-from scraper.robots import Robots, RobotsUnreachable, fetch_robots
+from scraper.robots import Robots, fetch_robots
 from scraper.signals import run_until_signalled
 from scraper.sitemaps import SitemapTally, comparison_urls
 from scraper.urls import (
@@ -65,8 +67,14 @@ REFUSING = frozenset({403, 429})
 
 def group_size(slots: int) -> int:
     """Pages committed together: as many as may be in flight, and at least ``MIN_GROUP``
-    (a commit of 2 pages costs 0.11 ms a page, of 8 pages 0.07)."""
+    (a commit's fixed cost is shared by its pages: ``bench/crawl_cost_bench.py``)."""
     return max(slots, MIN_GROUP)
+
+
+def _first(group: BaseExceptionGroup[SiteUnavailable]) -> SiteUnavailable:
+    """The error that stopped the crawl, out of the task group's (nested) group."""
+    found = group.exceptions[0]
+    return _first(found) if isinstance(found, BaseExceptionGroup) else found
 
 
 def workers_for(slots: int) -> int:
@@ -75,22 +83,6 @@ def workers_for(slots: int) -> int:
     killed at any moment can have fetched without recording them (the next run fetches
     them again). The host gates, not the worker count, bound what is in flight."""
     return slots + group_size(slots)
-
-
-class CrawlFatal(RuntimeError):
-    """The crawl cannot go on (exit code 2). ``run_id`` is the run it stopped."""
-
-    def __init__(self, message: str, run_id: str | None = None) -> None:
-        super().__init__(message)
-        self.run_id = run_id
-
-
-class RobotsUnavailable(CrawlFatal):
-    """robots.txt answered 5xx or could not be fetched (RFC 9309: do not crawl)."""
-
-
-class SiteRefusing(CrawlFatal):
-    """The breaker tripped: a host answered block pages or 429s too many times in a row."""
 
 
 @dataclass
@@ -250,7 +242,7 @@ class Crawler:
                 self.log.info("resuming %d pending URLs of run %s", resumed[1], run_id)
             else:
                 self.log.info("starting crawl run %s of %s", run_id, self.base_url)
-            fatal: CrawlFatal | None = None
+            fatal: SiteUnavailable | None = None
             archive = WarcArchive(s.output.archive_dir, prefix=run_id)
             self.recorder = Recorder(self.state, archive, batch=group_size(self._slots()))
             try:
@@ -294,7 +286,7 @@ class Crawler:
         state = "complete" if complete else f"{pending} URLs still pending"
         self.log.info("crawl run %s: %s (%s)", run_id, parts or "nothing to do", state)
 
-    async def _crawl(self) -> CrawlFatal | None:
+    async def _crawl(self) -> SiteUnavailable | None:
         s = self.settings
         self.fetcher = Fetcher(
             s.limits,
@@ -304,15 +296,13 @@ class Crawler:
             may_fetch=self._may_fetch,
         )
         progress = _Progress(self.log, self.interactive)
-        fatal: CrawlFatal | None = None
+        fatal: SiteUnavailable | None = None
         try:
             await self._robots_for(host_of(self.base_url))
             await self._discover()
             await self._fetch_all(progress)
-        except* RobotsUnreachable as group:
-            fatal = RobotsUnavailable(str(group.exceptions[0]))
-        except* BreakerTripped as group:
-            fatal = SiteRefusing(str(group.exceptions[0]))
+        except* SiteUnavailable as group:
+            fatal = _first(group)
         finally:
             progress.stop()
             await self.fetcher.aclose()

@@ -35,6 +35,18 @@ from tenacity import (
     wait_random,
 )
 
+from schemas.errors import (
+    BadRequest,
+    BlockedPage,
+    FetchError,
+    LimitExceeded,
+    RedirectRefused,
+    RetryableStatus,
+    RetryAfterTooLong,
+    RobotsDisallowed,
+    TransientError,
+    UnsupportedEncoding,
+)
 from schemas.settings import LimitSettings, RetrySettings
 from scraper.politeness import Politeness
 from scraper.urls import host_of
@@ -43,66 +55,6 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _READ_STEP = 64 * 1024
 _ERROR_BODY_READ = 64 * 1024
-
-
-class FetchError(Exception):
-    """A request that produced no usable response (the retry policy picks which go round
-    again by type: ``TransientError``, ``RetryableStatus``, ``BlockedPage``)."""
-
-    status: int | None = None
-
-
-class TransientError(FetchError):
-    """Connection error, timeout or a broken stream: worth another attempt."""
-
-
-class LimitExceeded(FetchError):
-    """The body is larger than allowed (on the wire or once decompressed)."""
-
-
-class RedirectRefused(FetchError):
-    """A redirect to a host that is not allowed, or too many redirects."""
-
-
-class UnsupportedEncoding(FetchError):
-    """A ``Content-Encoding`` we did not ask for and cannot inflate safely."""
-
-
-class RobotsDisallowed(FetchError):
-    """A redirect led to a URL that robots.txt disallows; it was not requested."""
-
-
-class BadRequest(FetchError):
-    """A request that cannot be put on the wire (an invalid URL or header value); not
-    retried, since it would fail the same way again."""
-
-
-class RetryableStatus(FetchError):
-    """408, 429 or 5xx. ``retry_after`` is the server's wish in seconds, if it said one."""
-
-    def __init__(self, status: int, retry_after: float | None, url: str) -> None:
-        self.status = status
-        self.retry_after = retry_after
-        wait = f", Retry-After {retry_after:g}s" if retry_after is not None else ""
-        super().__init__(f"HTTP {status} from {url}{wait}")
-
-
-class RetryAfterTooLong(FetchError):
-    """The server asked us to wait longer than the cap: defer the URL to a later run."""
-
-    def __init__(self, status: int, seconds: float, cap: float) -> None:
-        self.status = status
-        self.seconds = seconds
-        super().__init__(f"HTTP {status} with Retry-After {seconds:g}s (> cap {cap:g}s): deferred")
-
-
-class BlockedPage(FetchError):
-    """A 200 that is not the page asked for (a block or captcha page)."""
-
-    def __init__(self, response: Response) -> None:
-        self.status = response.status
-        self.response = response
-        super().__init__(f"HTTP {response.status} from {response.url} is not a comparison page")
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser
 
+from schemas.errors import ParseError
 from schemas.records import ComparisonRecord, Side
 from scraper.grid import LABELS, read_grid
 from scraper.intro import PageText, Roles, read_intro
@@ -34,19 +35,6 @@ is not trusted: the labels are probably tied to the wrong cells."""
 
 _SCRIPT_KEEP = 2048
 """Script bodies up to this many characters are parsed as they are: not worth a copy."""
-
-
-class ParseError(Exception):
-    """A page that cannot give a trustworthy record. ``kind`` is one of ``not_html`` (an
-    empty or binary body: ``scraper.document``), ``truncated`` (the markup does not end with
-    ``</html>``), ``not_a_comparison`` (a block page or any other kind of page),
-    ``no_tables`` (a comparison page without any comparison grid), ``markup_changed`` (a
-    grid the parser cannot read with certainty: a redesign)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind
-        self.message = message
 
 
 def parse_page(html: str, url: str | None = None) -> ComparisonRecord:

@@ -13,21 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-
-class BreakerTripped(RuntimeError):
-    """A host answered too many blocks or 429s in a row; the run must stop."""
-
-    def __init__(self, host: str, count: int) -> None:
-        self.host = host
-        self.count = count
-        super().__init__(
-            f"stopping: {host} answered {count} block pages or 429s in a row "
-            "(the site is refusing us; try again later or lower --rate/--max-in-flight)"
-        )
-
-
-class BreakerOpen(BreakerTripped):
-    """A request held back because the host's breaker tripped earlier: it was never sent."""
+from schemas.errors import BreakerOpen, BreakerTripped
 
 
 @dataclass

@@ -13,18 +13,11 @@ from urllib.parse import urljoin
 
 from protego import Protego
 
+from schemas.errors import RobotsUnreachable
 from schemas.settings import RetrySettings
 from scraper.fetch import Fetcher, FetchError, RetryAfterTooLong, fetch_with_retries
 
 MAX_ROBOTS_BYTES = 500 * 1024
-
-
-class RobotsUnreachable(RuntimeError):
-    """robots.txt answered 5xx or could not be fetched: the host is off limits."""
-
-    def __init__(self, url: str, reason: str) -> None:
-        self.url = url
-        super().__init__(f"robots.txt unreachable ({reason}): {url}; not crawling this host")
 
 
 def agent_token(user_agent: str) -> str:

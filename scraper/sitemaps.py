@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
+from schemas.errors import SitemapRefused
 from schemas.settings import RetrySettings
 from scraper.fetch import Fetcher, FetchError, Inflater, Response, fetch_with_retries
 from scraper.urls import comparison_slugs, is_web_url, normalize_url
@@ -26,10 +27,6 @@ log = logging.getLogger(__name__)
 MAX_INDEX_DEPTH = 3
 _GZIP_MAGIC = b"\x1f\x8b"
 _DOCTYPE = b"<!doctype"
-
-
-class SitemapRefused(ValueError):
-    """The sitemap declares a DOCTYPE (entities, external or not): never parsed further."""
 
 
 @dataclass

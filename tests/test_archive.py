@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from scraper.archive import ArchiveError, WarcArchive, read_body, read_page
+from schemas.errors import ArchiveError
+from scraper.archive import WarcArchive, read_body, read_page
 
 
 def _write(archive: WarcArchive, url: str, body: bytes, encoding: str = "gzip"):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import ConfigError, load_settings
+from pipeline.config import load_settings
+from schemas.errors import ConfigError
 
 
 def test_defaults_target_the_live_site_politely(tmp_path: Path, monkeypatch) -> None:

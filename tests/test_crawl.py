@@ -17,9 +17,10 @@ from demosite.server import RunningSite
 from demosite.site import Missing
 from demosite.testing import demo_site, demo_site_factory  # noqa: F401  (fixtures)
 from schemas.database import COUNTERS, connect
+from schemas.errors import RobotsUnreachable
 from schemas.settings import Settings
 from scraper.archive import read_body
-from scraper.crawl import CrawlReport, RobotsUnavailable, crawl
+from scraper.crawl import CrawlReport, crawl
 from scraper.urls import page_key
 
 
@@ -300,7 +301,7 @@ def test_robots_5xx_stops_the_crawl(
 ) -> None:
     robots_answers(status, demo_site, monkeypatch)
     settings = make_settings(demo_site, tmp_path, retries={"max_attempts": 2})
-    with pytest.raises(RobotsUnavailable) as caught:
+    with pytest.raises(RobotsUnreachable) as caught:
         run(settings)
     assert "robots.txt unreachable" in str(caught.value) and caught.value.run_id
     stats = client(demo_site, settings)
@@ -318,7 +319,7 @@ def test_unreachable_site_is_fatal(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again: nothing listens there
     settings = make_settings(f"http://127.0.0.1:{port}/", tmp_path, retries={"max_attempts": 2})
-    with pytest.raises(RobotsUnavailable):
+    with pytest.raises(RobotsUnreachable):
         run(settings)
 
 
@@ -423,7 +424,7 @@ def test_breaker_stops_the_run_on_repeated_blocks(
 ) -> None:
     from demosite.faults import Fault
     from demosite.generator import SEED_PATH
-    from scraper.crawl import SiteRefusing
+    from schemas.errors import BreakerTripped
     from scraper.urls import comparison_slugs
 
     site = demo_site_factory(pages=30)
@@ -434,7 +435,7 @@ def test_breaker_stops_the_run_on_repeated_blocks(
         politeness={"rate": 0, "max_in_flight": in_flight},
         retries={"breaker_threshold": 3},
     )
-    with pytest.raises(SiteRefusing) as caught:
+    with pytest.raises(BreakerTripped) as caught:
         run(settings)
     assert "3 block pages or 429s in a row" in str(caught.value)
     stats = client(site, settings)

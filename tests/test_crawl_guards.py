@@ -12,7 +12,7 @@ from local_site import Answer, local_site, not_found, sitemap_of
 from test_crawl import make_settings, run
 from test_refresh import only_run_report, refresh
 
-from pipeline.exitcodes import ExitCode
+from schemas.errors import ExitCode
 
 
 def live_comparisons(out: Path) -> int:

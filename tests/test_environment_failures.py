@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.exitcodes import ExitCode
+from schemas.errors import ExitCode
 
 NOBODY = 65534
 _PR_CAPBSET_DROP = 24

@@ -12,8 +12,9 @@ from contextlib import asynccontextmanager
 import pytest
 
 from demosite.testing import free_port
+from schemas.errors import BadRequest, TransientError
 from schemas.settings import LimitSettings
-from scraper.fetch import BadRequest, HttpxExchange, Response, TransientError
+from scraper.fetch import HttpxExchange, Response
 
 ETAG = b'W/"caf\xe9"'  # one non-ASCII byte, as some servers send
 

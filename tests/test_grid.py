@@ -12,7 +12,8 @@ import re
 import pytest
 from conftest import FIXTURES, SEED_EXPECTED
 
-from scraper.parse import ParseError, parse_page
+from schemas.errors import ParseError
+from scraper.parse import parse_page
 
 MARKUPS = FIXTURES / "markups"
 EXPECTED = json.loads(SEED_EXPECTED.read_text(encoding="utf-8"))

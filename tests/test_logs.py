@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipeline.exitcodes import ExitCode
 from pipeline.logs import setup_logging
+from schemas.errors import ExitCode
 
 
 class _Tty(io.StringIO):

@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.exitcodes import ExitCode
 from pipeline.lock import lock_path, read_holder
+from schemas.errors import ExitCode
 
 PAGES = 300
 TAG = "CAREERS_ETL_TEST_TAG"

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.exitcodes import ExitCode
-from pipeline.lock import LockHeld, lock_path, read_holder, run_lock
+from pipeline.lock import lock_path, read_holder, run_lock
 from pipeline.prune import prune
 from pipeline.status import collect, format_status
 from pipeline.summary import emit
 from schemas.database import connect
+from schemas.errors import ExitCode, LockHeld
 from schemas.verdict import judge
 
 HOLD = """

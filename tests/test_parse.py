@@ -14,10 +14,11 @@ from conftest import FIXTURES, SEED_PAGE
 
 from demosite.generator import SIZES, VARIANTS, generate_page
 from pipeline.cli import cli
+from schemas.errors import ParseError
 from schemas.jsonschema import SCHEMA_PATH, comparison_schema_text
 from scraper.document import parse_body
 from scraper.intro import Roles, read_intro, split_list
-from scraper.parse import PARSER_VERSION, ParseError, _script_body_around, parse_page
+from scraper.parse import PARSER_VERSION, _script_body_around, parse_page
 
 
 def fixture(name: str) -> str:

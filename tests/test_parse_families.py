@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from demosite.generator import FAMILIES, HARD_CASES, SIZES, VARIANTS, GeneratedPage, generate_page
+from schemas.errors import ParseError
 from scraper.grid import LABELS
-from scraper.parse import ParseError, parse_page
+from scraper.parse import parse_page
 
 SEED = 11
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.exitcodes import ExitCode
 from pipeline.lock import run_lock
 from schemas.database import COUNTERS, LOAD_COUNTERS
+from schemas.errors import ExitCode
 
 FAST = {
     "CAREERS_LIMITS__TIMEOUT": "1",

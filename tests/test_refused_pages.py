@@ -45,9 +45,10 @@ from pipeline.report import write_report
 from pipeline.runs import refused_pages_report
 from pipeline.status import UnparsedPage, collect, format_status, unparsed_pages
 from schemas.database import connect
+from schemas.errors import ParseError
 from schemas.records import ComparisonRecord
 from schemas.settings import Settings
-from scraper.parse import ParseError, parse_page
+from scraper.parse import parse_page
 from scraper.tables import ROWS
 
 ROOT = Path(__file__).resolve().parent.parent

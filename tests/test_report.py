@@ -20,8 +20,9 @@ from selectolax.lexbor import LexborHTMLParser
 from test_report_fixture import Fixture, FixtureRun, add_run, build
 
 from pipeline.cli import cli
-from pipeline.report import ReportError, write_report
+from pipeline.report import write_report
 from schemas.database import COUNTERS, LOAD_COUNTERS, connect
+from schemas.errors import ReportError
 
 SECTIONS = (
     "run", "salaries", "comparisons", "people", "education", "changes", "roles", "fetch-log",

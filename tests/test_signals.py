@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.exitcodes import ExitCode
+from schemas.errors import ExitCode
 
 
 def refresh_args(base_url: str, out: Path, *extra: str) -> list[str]:

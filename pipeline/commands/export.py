@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from pipeline.exitcodes import EnvironmentFailure, ExitCode
 from pipeline.options import settings_from, settings_options
+from schemas.errors import EnvironmentFailure, ExitCode
 
 
 @click.command("export")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from pipeline.exitcodes import ExitCode
+from schemas.errors import ExitCode
 from scraper.document import parse_body
 from scraper.parse import ParseError
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import click
 
-from pipeline.exitcodes import ExitCode
 from pipeline.options import settings_from, settings_options
-from pipeline.report import ReportError, write_report
+from pipeline.report import write_report
 
 
 @click.command("report")
@@ -18,9 +16,5 @@ from pipeline.report import ReportError, write_report
 def command(run_id: str | None, **params: Any) -> None:
     """Write the analyst report (index.html with charts) from the database."""
     settings = settings_from(params)
-    try:
-        path = write_report(settings.output.db, settings.output.report_dir, run_id)
-    except ReportError as exc:
-        click.echo(f"careers report: {exc}", err=True)
-        sys.exit(ExitCode.FATAL)
+    path = write_report(settings.output.db, settings.output.report_dir, run_id)
     click.echo(str(path))

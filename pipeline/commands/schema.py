@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.exitcodes import ExitCode
+from schemas.errors import ExitCode
 from schemas.jsonschema import SCHEMA_PATH, comparison_schema_text, write_schema
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from pipeline.exitcodes import EnvironmentFailure
 from pipeline.options import settings_from, settings_options
 from pipeline.status import collect, format_status
 from schemas.database import connect
+from schemas.errors import EnvironmentFailure
 
 
 @click.command("status")

@@ -5,6 +5,6 @@
 tables' columns and rows, ``render`` the Jinja2 rendering and the file write.
 """
 
-from pipeline.report.render import ReportError, write_report
+from pipeline.report.render import write_report
 
-__all__ = ["ReportError", "write_report"]
+__all__ = ["write_report"]

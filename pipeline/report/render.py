@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 from pipeline.report import charts, queries, tables
 from pipeline.status import kind_counts, unparsed_pages
 from schemas.database import COUNTERS, LOAD_COUNTERS, SCHEMA_VERSION, user_version
+from schemas.errors import ReportError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 MOST_SEEN_ROLES = 20
@@ -107,10 +108,6 @@ def _plotly_template() -> dict[str, Any]:
 
     template: dict[str, Any] = pio.templates["plotly_white"].to_plotly_json()
     return template
-
-
-class ReportError(RuntimeError):
-    """The report cannot be written from this database (missing, wrong schema, no such run)."""
 
 
 def open_database(db_path: Path) -> sqlite3.Connection:
