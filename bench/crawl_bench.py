@@ -53,35 +53,43 @@ DISTINCT_BODIES = 64
 # --- the site, in its own process ---------------------------------------------------------
 
 
+def bench_paths(pages: int) -> list[str]:
+    """The paths of the bench site's pages: page ``i`` serves body ``i % DISTINCT_BODIES``
+    and is named after that body's first role, so each URL is a distinct comparison."""
+    from demosite.generator import catalog
+    from scraper.urls import comparison_path, comparison_slugs
+
+    paths = [catalog(1).path(i) for i in range(pages)]
+    for index in range(pages):
+        slugs = comparison_slugs(paths[index % DISTINCT_BODIES])
+        assert slugs is not None
+        paths[index] = comparison_path(slugs[0], f"{slugs[1]}-{index}")
+    return paths
+
+
 def serve(pages: int) -> None:
     """``--serve PAGES``: run the demo site until killed; print its base URL first."""
     from demosite import generator
+    from demosite.resources import page_resource
     from demosite.server import serve_forever
-    from demosite.site import Resource, Site, _resource
-    from scraper.urls import comparison_path, comparison_slugs
+    from demosite.site import PageState, Resource, Site
 
     class BenchSite(Site):
-        def __init__(self, **kwargs: object) -> None:
-            super().__init__(**kwargs)  # type: ignore[arg-type]
-            self._bodies: dict[int, Resource] = {}
-            for index in range(self.pages):  # page i is named after its body's first role
-                slugs = comparison_slugs(self.paths[index % DISTINCT_BODIES])
-                assert slugs is not None
-                self.paths[index] = comparison_path(slugs[0], f"{slugs[1]}-{index}")
-            self._index = {path: index for index, path in enumerate(self.paths)}
+        def __init__(self) -> None:
+            super().__init__(seed=1, pages=pages, faults="clean", paths=bench_paths(pages))
+            self.bodies: dict[int, Resource] = {}
 
-        def _render(self, index: int, *args: object, **kwargs: object) -> Resource:
+        def render(self, index: int, state: PageState) -> Resource:
             key = index % DISTINCT_BODIES
-            if key not in self._bodies:
+            if key not in self.bodies:
                 page = generator.generate_page(self.seed, key, pages=self.pages)
-                self._bodies[key] = _resource(
+                self.bodies[key] = page_resource(
                     page.html.encode(), "text/html; charset=utf-8", page.path, 0
                 )
-                self._bodies[key].gzipped()
-            return self._bodies[key]
+                self.bodies[key].gzipped()
+            return self.bodies[key]
 
-    site = BenchSite(seed=1, pages=pages, faults="clean")
-    asyncio.run(serve_forever(site, port=0, announce=lambda url: print(url, flush=True)))
+    asyncio.run(serve_forever(BenchSite(), port=0, announce=lambda url: print(url, flush=True)))
 
 
 class Server:
