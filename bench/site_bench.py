@@ -21,7 +21,7 @@ import time
 
 import httpx
 
-from demosite.testing import site_process
+from demosite.process import site_process
 
 
 def cpu_seconds(pid: int) -> float:

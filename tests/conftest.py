@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import demosite
-from demosite.testing import demo_site, demo_site_factory  # noqa: F401
+
+pytest_plugins = ["plugins.demo_site"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_PAGE = Path(demosite.__file__).parent / "data" / "seed-page.html"

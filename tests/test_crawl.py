@@ -15,13 +15,13 @@ import pytest
 from demosite.faults import PERMANENT, TRANSIENT
 from demosite.server import RunningSite
 from demosite.site import Missing
-from demosite.testing import demo_site, demo_site_factory  # noqa: F401  (fixtures)
-from schemas.database import COUNTERS, connect
+from schemas.database import COUNTERS
 from schemas.errors import RobotsUnreachable
 from schemas.settings import Settings
 from scraper.archive import read_body
 from scraper.crawl import CrawlReport, crawl
 from scraper.urls import page_key
+from store.db import connect
 
 
 def make_settings(

@@ -10,10 +10,9 @@ from click.testing import CliRunner
 
 from demosite.faults import Fault
 from demosite.site import Missing
-from demosite.testing import demo_site, demo_site_factory  # noqa: F401  (fixtures)
 from pipeline.cli import cli
 from pipeline.lock import run_lock
-from schemas.database import connect
+from store.db import connect
 
 FAST = {
     "CAREERS_RETRIES__BACKOFF_BASE": "0.01",

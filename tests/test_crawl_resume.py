@@ -27,11 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from demosite.testing import demo_site_factory  # noqa: F401  (fixture)
-from schemas.database import connect
 from scraper.archive import read_body
 from scraper.crawl import workers_for
 from scraper.urls import comparison_slugs, page_key
+from store.db import connect
 
 IN_FLIGHT = 4
 WORKERS = workers_for(IN_FLIGHT)  # pages a killed crawl can have fetched, unrecorded

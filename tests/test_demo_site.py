@@ -14,11 +14,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from protego import Protego
+from support.demo_site import free_port, start_site
 
 from demosite.faults import PERMANENT, TRANSIENT
 from demosite.generator import DEFAULT_BASE_URL, FAMILIES, RENAMED_LABELS, SEED_PATH, generate_page
+from demosite.process import site_process
 from demosite.server import RunningSite
-from demosite.testing import free_port, site_process, start_site
 from scraper.encoding import decode_html
 from scraper.urls import comparison_path, comparison_slugs
 

@@ -111,7 +111,7 @@ def place() -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database whose 21 fetched pages are not loaded yet, and their archive."""
-    from demosite.testing import start_site
+    from support.demo_site import start_site
 
     out = tmp_path_factory.mktemp("crawled")
     site = start_site(pages=20)

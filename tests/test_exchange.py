@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import pytest
+from support.demo_site import free_port
 
-from demosite.testing import free_port
 from schemas.errors import BadRequest, TransientError
 from schemas.settings import LimitSettings
 from scraper.fetch import HttpxExchange, Response

@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from demosite.testing import free_port, site_process
+from support.demo_site import free_port
+
+from demosite.process import site_process
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT = ROOT / "scripts" / "wait_for_demo_site.py"

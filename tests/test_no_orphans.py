@@ -78,7 +78,7 @@ def wait_for(predicate: Any, timeout: float, step: float = 0.005) -> bool:
 @pytest.fixture(scope="module")
 def archived(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A database and archive of PAGES + 1 demo pages, crawled and loaded once."""
-    from demosite.testing import start_site
+    from support.demo_site import start_site
 
     out = tmp_path_factory.mktemp("archived")
     site = start_site(pages=PAGES)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from support.demo_site import start_site
 
 from demosite.generator import SIZES, VARIANTS, generate_page
-from demosite.testing import start_site
 from schemas.records import ComparisonRecord
 from scraper.document import parse_body
 from scraper.parse import parse_page

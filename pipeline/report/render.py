@@ -70,8 +70,8 @@ def counters(run: dict[str, Any]) -> list[Counter]:
 
 def packed_json(value: Any) -> str:
     """JSON, gzipped and base64-encoded: the tables' rows (tens of thousands of URLs
-    repeat the same slugs) shrink about tenfold; the page inflates them with the
-    browser's built-in ``DecompressionStream``."""
+    repeating the same slugs) compress well; the page inflates them with the browser's
+    built-in ``DecompressionStream``."""
     raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return base64.b64encode(gzip.compress(raw.encode("utf-8"), 6, mtime=0)).decode("ascii")
 
