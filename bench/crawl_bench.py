@@ -1,14 +1,15 @@
 """Crawl throughput beside its floor and Scrapy, and the crawler's peak memory.
 
-    .venv/bin/python bench/crawl_bench.py                 # everything, ~1-2 minutes
+    .venv/bin/python bench/crawl_bench.py                 # everything
     .venv/bin/python bench/crawl_bench.py --skip-memory --skip-scrapy
 
 The demo site runs in a process of its own (so it does not share the crawler's GIL),
-serving live-size (~200 KB) comparison pages with no delay and no faults. To keep the
-server out of the way, bodies come from a cache of 64 rendered pages reused across all
-URLs (each URL still a distinct comparison with its own sitemap entry, named after the
-first role of the body it serves, so that the block-page check, which wants a role of
-the URL in the page's title or h1, sees a comparison page).
+serving live-size comparison pages with no delay and no faults. To keep the server out
+of the way, bodies come from a cache of 64 rendered pages reused across all URLs (each
+URL still a distinct comparison with its own sitemap entry, named after the first role
+of the body it serves, so that the block-page check, which wants a role of the URL in
+the page's title or h1, sees a comparison page): ``Site(paths=)`` names the pages and an
+override of ``Site.render`` serves the cached bodies.
 
 - floor: a bare ``httpx.AsyncClient`` loop GETting the same comparison URLs at the same
   concurrency (body read and decoded, nothing else: no state, no archive);
@@ -20,9 +21,9 @@ the URL in the page's title or h1, sees a comparison page).
   the crawl costs before the archive and the database;
 - memory: the crawler's peak RSS in a child process for 2,000 and 20,000 pages.
 
-Run-to-run spread is +-15% on a shared 2-core machine, so compare rows of one run only
-(``--rounds 3`` keeps the best of three of each). The figures, the targets and where the
-crawler's time goes are in the README, under Benchmarks: one place to keep up to date.
+Rows of one run compare; runs on a shared machine spread widely (``--rounds 3`` keeps
+the best of three of each). The figures, the targets and where the crawler's time goes
+are in the README, under Benchmarks: one place to keep up to date.
 """
 
 from __future__ import annotations

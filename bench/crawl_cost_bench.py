@@ -96,6 +96,31 @@ class _TimedSha256:
         return self._hash.hexdigest()
 
 
+class _Discovery:
+    """Discovery's CPU: from robots.txt fetched (the crawl's first request) to the first
+    batch of pages asked of the frontier. What it spent hashing the sitemaps is moved out
+    of the hashing item (which is about the pages)."""
+
+    DISCOVERY = "discovery (robots.txt, sitemaps, frontier)"
+
+    def __init__(self, spent: dict[str, float]) -> None:
+        self._spent = spent
+        self._started: float | None = None
+        self._hashing = 0.0
+        self._done = False
+
+    def start(self) -> None:
+        if self._started is None:
+            self._hashing = self._spent.get(HASHING, 0.0)
+            self._started = time.thread_time()
+
+    def stop(self) -> None:
+        if self._started is not None and not self._done:
+            self._done = True
+            self._spent[self.DISCOVERY] = time.thread_time() - self._started
+            self._spent[HASHING] = self._hashing
+
+
 def floor_cpu(urls: list[str], concurrency: int, rounds: int) -> tuple[float, float]:
     """(CPU ms per page, best pages/s) of the crawl bench's floor."""
     from crawl_bench import floor
@@ -129,25 +154,28 @@ def instrumented_crawl(
     """One crawl on a fresh database and archive: (CPU s, wall s, pages, {item: CPU s})."""
     from crawl_bench import crawl_settings
 
+    import scraper.crawl
     import scraper.fetch
+    from scraper.archive import WarcArchive
     from scraper.blockpage import ComparisonCheck
-    from scraper.crawl import Crawler, crawl
+    from scraper.crawl import crawl
     from scraper.frontier import CrawlState
-    from scraper.recorder import Recorder
 
     clock = _Clock()
     workdir = Path(tempfile.mkdtemp(prefix="crawl-cost-"))
     settings = crawl_settings(base_url, concurrency, workdir)
-    discover = Crawler._discover
+    discovery = _Discovery(clock.spent)
+    fetch_robots = scraper.crawl.fetch_robots
+    pending_after = CrawlState.pending_after
 
-    async def timed_discover(self: Crawler) -> None:
-        """Discovery's CPU; what it spent hashing robots.txt and sitemaps is moved out of
-        the hashing item (which is about the pages)."""
-        hashing = clock.spent.get(HASHING, 0.0)
-        started = time.thread_time()
-        await discover(self)
-        clock.spent["discovery (robots.txt, sitemaps, frontier)"] = time.thread_time() - started
-        clock.spent[HASHING] = hashing
+    async def robots_then_discovery(*args: Any, **kwargs: Any) -> Any:
+        robots = await fetch_robots(*args, **kwargs)
+        discovery.start()
+        return robots
+
+    def first_pages_end_discovery(self: CrawlState, *args: Any, **kwargs: Any) -> Any:
+        discovery.stop()
+        return pending_after(self, *args, **kwargs)
 
     def sha256(*data: bytes) -> _TimedSha256:
         return _TimedSha256(clock.spent, *data)
@@ -156,10 +184,11 @@ def instrumented_crawl(
         with clock.installed():
             for method in ("__init__", "feed", "ok"):
                 clock.wrap(ComparisonCheck, method, "block-page check")
-            clock.wrap(Recorder, "_archive", "WARC record")
+            clock.wrap(WarcArchive, "write_response", "WARC record")
             clock.wrap(CrawlState, "record_many", "recording the rows (group commits)")
             clock.replace(scraper.fetch, "hashlib", type("hashlib", (), {"sha256": sha256}))
-            clock.replace(Crawler, "_discover", timed_discover)
+            clock.replace(scraper.crawl, "fetch_robots", robots_then_discovery)
+            clock.replace(CrawlState, "pending_after", first_pages_end_discovery)
             started, wall = time.thread_time(), time.perf_counter()
             report = crawl(settings, progress=False)
             cpu, elapsed = time.thread_time() - started, time.perf_counter() - wall

@@ -1,7 +1,7 @@
 """Parse speed per markup family: ``scraper.parse.parse_page`` (the grid reader, value
 conversion, the intro and pydantic validation) beside the floor (selectolax
 ``LexborHTMLParser(html).css("table")`` alone) and ``pandas.read_html``, on the same generated
-pages of each family, ~10 KB ("small") and ~200 KB ("live").
+pages of each family, in both sizes ("small" and "live", the live site's page size).
 
     .venv/bin/python bench/parse_bench.py [--pages 200] [--rounds 5] [--families rows,dl]
 
@@ -80,11 +80,11 @@ def pandas_read_html(html: str, url: str) -> object:
 
 
 def steady_allocator() -> str:
-    """Fix glibc's mmap and trim thresholds so that the 200 KB buffers of a live page are
-    reused from the heap in every round. Left alone they move with what the process did
-    before, and the floor measures 0.26 or 0.52 ms per live page (the slower figure is
-    mostly page faults on fresh memory). Fixed, it is always the faster one: the stricter
-    floor to compare the parser with."""
+    """Fix glibc's mmap and trim thresholds so that the buffers of a live page are reused
+    from the heap in every round. Left alone they move with what the process did before,
+    and the floor's time per live page jumps between two levels (the slower one mostly
+    page faults on fresh memory). Fixed, it stays at the faster level: the stricter floor
+    to compare the parser with."""
     try:
         libc = ctypes.CDLL("libc.so.6")
         m_trim_threshold, m_mmap_threshold = -1, -3

@@ -2,8 +2,8 @@
 
 Starts ``careers demo-site`` in its own process (so client and server do not share a
 GIL), warms its page cache, then for 2, 8 and 16 connections runs a fixed-length burst
-of GETs over the site's live comparison pages (live size, ~200 KB, gzip accepted as
-httpx does by default) and reports requests/s, wire MB/s and the server process's CPU
+of GETs over the site's live comparison pages (live size, gzip accepted as httpx
+does by default) and reports requests/s, wire MB/s and the server process's CPU
 seconds per 1000 requests (read from /proc), which shows whether the server or the
 client is the bottleneck.
 
