@@ -34,7 +34,7 @@ PERMANENT: tuple[str, ...] = (
     "offsite",  # 302 to another host
     "loop",  # 302 -> /redirect-loop/... -> 302 back, forever
     "huge",  # 200 with a 64 MiB body
-    "gzip-bomb",  # 200, Content-Encoding gzip, ~2 MiB on the wire, 2 GiB inflated
+    "gzip-bomb",  # 200, Content-Encoding gzip, a small body that inflates to 2 GiB
 )
 
 PROFILES: dict[str, tuple[float, tuple[str, ...]]] = {
@@ -131,8 +131,8 @@ _FINAL_EMPTY_BLOCK = b"\x03\x00"
 
 @lru_cache(maxsize=4)
 def bomb_trailer(mib: int) -> bytes:
-    """Final deflate block, CRC32 and size of ``mib`` MiB of zeros (seconds of CPU for
-    gigabytes, so it is computed once and only for a client that reads that far)."""
+    """Final deflate block, CRC32 and size of ``mib`` MiB of zeros (the CRC of gigabytes
+    is costly, so it is computed once and only for a client that reads that far)."""
     zeros = bytes(1024 * 1024)
     crc = 0
     for _ in range(mib):

@@ -1,4 +1,5 @@
-"""What makes a live-size page ~200 KB: the Next.js navigation JSON and menus.
+"""What makes a live-size page as big as the live site's: the Next.js navigation JSON and
+menus.
 
 None of it carries the comparison; it is there so that the parser and the crawler
 handle pages of the live site's size.
