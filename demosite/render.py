@@ -227,6 +227,24 @@ _NAV_LINKS = (
 )
 
 
+def _sections(
+    c: PageContent, spec: families.Family, ctx: Context, style: str, rng: random.Random
+) -> list[str]:
+    """The four grid sections and "What does … do?" (shuffled when the variant says so),
+    then the related links."""
+    markup, cls = ctx.markup, ctx.cls
+    roles = _roles(c, markup)
+    sections = []
+    for table in ("overview", "salary", "education", "demographics"):
+        grid = spec.render(_grid(table, c, roles, spec, ctx, rng), ctx)
+        sections.append(_section(table, c, grid, markup, cls, style))
+    sections.insert(1, _what_they_do(c, markup))
+    if markup.shuffle_sections:
+        rng.shuffle(sections)
+    sections.append(_related(c, markup, cls))
+    return sections
+
+
 def render_page(
     c: PageContent,
     variant: str,
@@ -244,15 +262,7 @@ def render_page(
     cls = Classes(c.deploy, salt)
     ctx = Context(markup, cls, layout_rng or random.Random(f"{c.deploy}:{c.path}:{family}"))
     style = families.heading_style(family, VARIANT_NAMES.index(variant))
-    roles = _roles(c, markup)
-    sections = []
-    for table in ("overview", "salary", "education", "demographics"):
-        grid = spec.render(_grid(table, c, roles, spec, ctx, rng), ctx)
-        sections.append(_section(table, c, grid, markup, cls, style))
-    sections.insert(1, _what_they_do(c, markup))
-    if markup.shuffle_sections:
-        rng.shuffle(sections)
-    sections.append(_related(c, markup, cls))
+    sections = _sections(c, spec, ctx, style, rng)
     header_menu = footer_columns = ""
     if size == "live":
         header_menu, footer_columns = payload.nav_html(c.deploy, salt, tuple(c.nav_roles))
