@@ -12,17 +12,21 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from datasette.app import Datasette
 from selectolax.lexbor import LexborHTMLParser
+from support.demo_site import start_site
+from support.extras import require
 from test_queries import canned_queries_script
 
-from demosite.server import start_in_thread
-from demosite.site import Site
+if TYPE_CHECKING:
+    from datasette.app import Datasette
+
+datasette_app = require("datasette.app")
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "schemas" / "metadata.json"
@@ -57,7 +61,7 @@ def careers_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A database of two refreshes: between them the site gives two pages new figures and
     redesigns one into a markup the parser must refuse."""
     out = tmp_path_factory.mktemp("datasette")
-    running = start_in_thread(Site(seed=1, pages=20), port=0)
+    running = start_site(pages=20)
     try:
         first = refresh(running.base_url, out)
         assert first.returncode == 0, first.stderr
@@ -81,7 +85,8 @@ def metadata() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def datasette(careers_db: Path, metadata: dict[str, Any]) -> Datasette:
-    return Datasette([str(careers_db)], metadata=metadata)
+    served: Datasette = datasette_app.Datasette([str(careers_db)], metadata=metadata)
+    return served
 
 
 def get(ds: Datasette, path: str, **params: str) -> httpx.Response:
@@ -91,7 +96,7 @@ def get(ds: Datasette, path: str, **params: str) -> httpx.Response:
 
 
 def sql_rows(db: Path, sql: str, params: dict[str, str]) -> list[list[Any]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:
         return [list(row) for row in conn.execute(sql, params)]
 
 
@@ -102,7 +107,7 @@ def test_every_canned_query_answers_what_its_readme_query_answers(
     assert set(q["title"].lower() for q in queries.values()) == set(
         canned_queries_script().readme_queries()
     )
-    with sqlite3.connect(careers_db) as conn:
+    with closing(sqlite3.connect(careers_db)) as conn:
         values = {name: conn.execute(sql).fetchone()[0] for name, sql in REPRESENTATIVE.items()}
     for name, query in queries.items():
         missing = set(query.get("params", [])) - set(values)
