@@ -61,8 +61,8 @@ bench: $(CAREERS)
 	@for b in bench/*_bench.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 lint: $(CAREERS)
-	$(BIN)/ruff check scraper pipeline schemas demosite tests bench
-	$(BIN)/mypy scraper pipeline schemas demosite
+	$(BIN)/ruff check scraper pipeline schemas store demosite tests bench
+	$(BIN)/mypy scraper pipeline schemas store demosite
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -28,9 +28,10 @@ from typing import Any
 
 from demosite.generator import catalog, role_figures
 from pipeline.load import load_records, side_sha256
-from schemas.database import FIGURE_COLUMNS, connect
+from schemas.database import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord, RoleRef, Sides
 from scraper.urls import comparison_path
+from store.db import connect
 
 SEED = 5
 BASE = "https://www.zippia.com"

@@ -24,10 +24,10 @@ from pathlib import Path
 
 from demosite.generator import generate_page
 from pipeline.load import load_pending
-from schemas.database import connect
 from schemas.settings import Settings
 from scraper.archive import WarcArchive
 from scraper.urls import page_key
+from store.db import connect
 
 SEED = 3
 

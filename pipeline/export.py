@@ -21,8 +21,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline.lock import pid_alive
-from schemas.database import connect
 from scraper.text import visible_start
+from store.db import connect
 
 CHUNK_ROWS = 20_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")

@@ -27,11 +27,12 @@ from typing import Any, TypeVar
 
 from pipeline import quality
 from pipeline.quality import Issue
-from schemas.database import FIGURE_COLUMNS, close_abandoned_runs, finish_run, new_run_id, utc_now
+from schemas.database import FIGURE_COLUMNS, utc_now
 from schemas.records import ComparisonRecord, Side, SideRecord
 from schemas.settings import RunSettings, Settings
 from schemas.verdict import Verdict, describe_parse_failures, judge_pages, parse_failure_counts
 from scraper.urls import comparison_path, normalize_url, page_key, web_url_or_none
+from store.runs import add_counters, finish_run, mark_complete, previous_run_id, start_run
 
 T = TypeVar("T")
 
@@ -165,31 +166,6 @@ _STORED_FIGURES = f"""
 """
 
 
-def start_run(conn: sqlite3.Connection, command: str = "load") -> str:
-    """A ``runs`` row for a load that is not part of a crawl (``careers load``)."""
-    run_id = new_run_id()
-    conn.execute(
-        "INSERT INTO runs (run_id, command, started_at) VALUES (?, ?, ?)",
-        (run_id, command, utc_now()),
-    )
-    close_abandoned_runs(conn, run_id)
-    return run_id
-
-
-def previous_load_run(conn: sqlite3.Connection, run_id: str) -> str | None:
-    """The latest run before ``run_id`` that loaded pages (it has ``load_stats``)."""
-    row = conn.execute(
-        """
-        SELECT r.run_id FROM runs r, (SELECT rowid AS n, started_at FROM runs WHERE run_id = ?) cur
-        WHERE (r.started_at < cur.started_at OR (r.started_at = cur.started_at AND r.rowid < cur.n))
-          AND EXISTS (SELECT 1 FROM load_stats s WHERE s.run_id = r.run_id)
-        ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1
-        """,
-        (run_id,),
-    ).fetchone()
-    return row[0] if row else None
-
-
 @dataclass
 class _Comparison:
     comparison_id: int
@@ -279,7 +255,7 @@ class Loader:
         self.fetched_at = fetched_at or utc_now()
         self.report = LoadReport()
         self.agreement = quality.RoleAgreement(self._stored_figures)
-        self.previous_run = previous_load_run(conn, run_id)
+        self.previous_run = previous_run_id(conn, run_id, loaded=True)
         self._previous_keys = self._issue_keys(self.previous_run) if self.previous_run else set()
         self._run_dq_keys = {k for k in self._issue_keys(run_id) if k[0].startswith("dq_")}
 
@@ -367,10 +343,10 @@ class Loader:
             self.report.warnings - before[1],
             self.report.dq_failures - before[2],
         )
-        self.conn.execute(
-            "UPDATE runs SET records_written = records_written + ?, warnings = warnings + ?, "
-            "dq_failures = dq_failures + ? WHERE run_id = ?",
-            (written, warnings, dq, self.run_id),
+        add_counters(
+            self.conn,
+            self.run_id,
+            {"records_written": written, "warnings": warnings, "dq_failures": dq},
         )
 
     def _max_id(self, column: str, table: str) -> int:
@@ -801,10 +777,7 @@ class Loader:
                 self._issue(issue, None, None)
         if self._issues:
             self.conn.executemany(_INSERT_ISSUE, self._issues)
-        self.conn.execute(
-            "UPDATE runs SET dq_failures = dq_failures + ? WHERE run_id = ?",
-            (self.report.dq_failures - before, self.run_id),
-        )
+        add_counters(self.conn, self.run_id, {"dq_failures": self.report.dq_failures - before})
 
     def _stats(self, run_id: str) -> dict[str, tuple[int, int]]:
         return {
@@ -873,7 +846,7 @@ def load_records(
     """
     own_run = run_id is None
     if run_id is None:
-        run_id = start_run(conn)
+        run_id = start_run(conn, "load")
     pages = (r if isinstance(r, Parsed) else Parsed(r) for r in records)
     report = Loader(conn, run_id, batch_size, fetched_at=fetched_at).load(pages)
     if own_run:
@@ -882,7 +855,7 @@ def load_records(
 
 
 def finish_load_run(conn: sqlite3.Connection, run_id: str, verdict: Verdict) -> None:
-    conn.execute("UPDATE runs SET complete = 1 WHERE run_id = ?", (run_id,))
+    mark_complete(conn, run_id, True)
     finish_run(conn, run_id, verdict.exit_code)
 
 

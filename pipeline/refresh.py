@@ -19,13 +19,13 @@ from pipeline.runs import (
     refused_pages_report,
     run_report,
     run_row,
-    write_json_atomic,
 )
-from schemas.database import connect, finish_run
 from schemas.errors import ExitCode, SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge
 from scraper.crawl import crawl
+from store.db import connect, write_json_atomic
+from store.runs import finish_run
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,12 @@
-"""The ``runs`` table as the rest of the pipeline sees it: finishing a run, judging it,
-the JSON run report written beside the database's row, and what the run lock does to the
-table (``guarded_runs``): close the runs of a dead process when it takes over, and record
-how this process's runs ended when an error or a signal ends them."""
+"""Runs as the pipeline sees them: the JSON run report written beside the database's row,
+the refused pages it lists, and what the run lock does to the table (``guarded_runs``):
+close the runs of a dead process when it takes over, and record how this process's runs
+ended when an error or a signal ends them. The SQL is ``store.runs``'s."""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -17,14 +15,10 @@ from typing import Any
 
 from pipeline.exitcodes import failure
 from pipeline.status import unparsed_pages
-from schemas.database import (
-    COUNTERS,
-    LOAD_COUNTERS,
-    connect,
-    utc_now,
-)
-from schemas.errors import ExitCode
+from schemas.database import COUNTERS, LOAD_COUNTERS
 from schemas.verdict import parse_failure_counts
+from store.db import connect
+from store.runs import close_dead_runs, record_failure, snapshot
 
 log = logging.getLogger(__name__)
 
@@ -77,45 +71,6 @@ def run_report(row: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     return report
 
 
-def write_json_atomic(path: Path, data: Mapping[str, Any]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-INTERRUPTED = "interrupted"
-"""How the note of a run that did not end by itself starts (``careers status`` shows it)."""
-
-
-def close_dead_runs(conn: sqlite3.Connection, stale: Mapping[str, object] | None) -> list[str]:
-    """Under the run lock, close every unfinished run as interrupted: exit code 2,
-    ``complete = 0`` (so the next crawl resumes it) and a note naming the dead process
-    when the lock file still named it (``stale``)."""
-    dead = [r[0] for r in conn.execute("SELECT run_id FROM runs WHERE finished_at IS NULL")]
-    if not dead:
-        return []
-    who = f"process {stale.get('pid')} ({stale.get('command')})" if stale else "its process"
-    note = (
-        f"{INTERRUPTED}: did not finish, {who} died (killed?); closed when process "
-        f"{os.getpid()} took the lock; the next run resumes it"
-    )
-    conn.execute(
-        "UPDATE runs SET finished_at = ?, exit_code = ?, complete = 0, note = ? "
-        "WHERE finished_at IS NULL",
-        (utc_now(), int(ExitCode.FATAL), note),
-    )
-    for run_id in dead:
-        log.info("run %s %s", run_id, note)
-    return dead
-
-
-def _snapshot(conn: sqlite3.Connection) -> dict[str, str | None]:
-    """``{run_id: finished_at}`` of every run, to tell this process's runs apart later."""
-    return dict(conn.execute("SELECT run_id, finished_at FROM runs").fetchall())
-
-
 def _take_over(db: Path, stale: Mapping[str, object] | None) -> dict[str, str | None]:
     """Close the runs a dead process left and snapshot the table; nothing to do (and
     nothing created) when there is no database yet."""
@@ -123,31 +78,11 @@ def _take_over(db: Path, stale: Mapping[str, object] | None) -> dict[str, str | 
         return {}
     conn = connect(db)
     try:
-        close_dead_runs(conn, stale)
-        return _snapshot(conn)
+        for run_id in close_dead_runs(conn, stale):
+            log.info("run %s closed as interrupted: its process died", run_id)
+        return snapshot(conn)
     finally:
         conn.close()
-
-
-def record_failure(
-    conn: sqlite3.Connection, before: Mapping[str, str | None], code: int, note: str,
-    interrupted: bool,
-) -> list[str]:  # fmt: skip
-    """Give every run this process started or changed since ``before`` (a ``_snapshot``)
-    the exit code it ends with and ``note``; an interrupted run is left incomplete, so
-    the next run resumes it."""
-    mine = [
-        run_id
-        for run_id, finished in _snapshot(conn).items()
-        if run_id not in before or before[run_id] != finished
-    ]
-    for run_id in mine:
-        conn.execute(
-            "UPDATE runs SET finished_at = coalesce(finished_at, ?), exit_code = ?, note = ?, "
-            "complete = CASE WHEN ? THEN 0 ELSE complete END WHERE run_id = ?",
-            (utc_now(), code, note, int(interrupted), run_id),
-        )
-    return mine
 
 
 def _record(db: Path, before: Mapping[str, str | None], exc: BaseException) -> None:

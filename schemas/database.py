@@ -13,11 +13,9 @@ one is refused rather than silently rebuilt.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from schemas.errors import SchemaTooNew
 from schemas.records import SCALAR_FIELDS
@@ -445,38 +443,9 @@ MIGRATIONS: Sequence[str] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def new_run_id(now: datetime | None = None) -> str:
-    """``20261125T201500Z-ab12``: sortable by start time, unique with the random tail."""
-    now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
-
-
 def utc_now() -> str:
     """The timestamp format of every table: ISO 8601 UTC with milliseconds and ``Z``."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def finish_run(conn: sqlite3.Connection, run_id: str, exit_code: int) -> None:
-    """Close a run: its ``finished_at`` and ``exit_code`` (every command's runs end here)."""
-    conn.execute(
-        "UPDATE runs SET finished_at = ?, exit_code = ? WHERE run_id = ?",
-        (utc_now(), int(exit_code), run_id),
-    )
-
-
-def close_abandoned_runs(conn: sqlite3.Connection, successor: str) -> int:
-    """Close every unfinished run but ``successor`` with exit code 2 and a note.
-
-    Runs start under the run lock, so an unfinished run other than the one being resumed
-    was killed, and nothing else would ever finish it. Its fetched but unloaded pages are
-    loaded by ``successor``'s load; an incomplete crawl can still be resumed (resuming
-    reopens it)."""
-    return conn.execute(
-        "UPDATE runs SET finished_at = ?, exit_code = 2, "
-        "note = 'did not finish (killed?); closed when run ' || ? || ' started' "
-        "WHERE finished_at IS NULL AND run_id != ?",
-        (utc_now(), successor, successor),
-    ).rowcount
 
 
 def user_version(conn: sqlite3.Connection) -> int:
@@ -503,18 +472,3 @@ def migrate(conn: sqlite3.Connection) -> int:
                 conn.rollback()
             raise
     return found
-
-
-def connect(path: Path | str) -> sqlite3.Connection:
-    """Open (creating if needed) the database with the project's pragmas and schema."""
-    path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
-    migrate(conn)
-    return conn

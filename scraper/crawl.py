@@ -29,7 +29,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from schemas.database import COUNTERS, connect
+from schemas.database import COUNTERS
 from schemas.errors import SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge
@@ -58,6 +58,7 @@ from scraper.urls import (
     normalize_url,
     role_path,
 )
+from store.db import connect
 
 BATCH = 256
 MIN_GROUP = 8

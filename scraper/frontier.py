@@ -16,15 +16,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from schemas.database import (
-    COUNTERS,
-    OUTCOMES,
-    close_abandoned_runs,
-    finish_run,
-    new_run_id,
-    utc_now,
-)
+from schemas.database import COUNTERS, OUTCOMES, utc_now
 from scraper.urls import page_key
+from store.runs import (
+    finish_run,
+    latest_crawl,
+    mark_complete,
+    reopen_run,
+    set_counters,
+    start_run,
+)
 
 LOADABLE = ("new", "changed")
 
@@ -131,21 +132,17 @@ class CrawlState:
             raise
         self.conn.execute("COMMIT")
 
-    def _latest_crawl(self, base_url: str) -> sqlite3.Row | None:
-        """The latest crawl of ``base_url`` (loads and other sites' crawls aside)."""
-        row: sqlite3.Row | None = self.conn.execute(
-            "SELECT run_id, complete FROM runs WHERE base_url = ? "
-            "ORDER BY started_at DESC, rowid DESC LIMIT 1",
-            (base_url,),
-        ).fetchone()
-        return row
-
     def resumable(self, base_url: str) -> tuple[str, int] | None:
         """``(run_id, pending)`` of the latest crawl of ``base_url`` if it did not complete."""
-        row = self._latest_crawl(base_url)
-        if row is None or row["complete"]:
+        latest = latest_crawl(self.conn, base_url)
+        if latest is None or latest[1]:
             return None
-        return row["run_id"], self.pending_count(row["run_id"])
+        return latest[0], self.pending_count(latest[0])
+
+    @property
+    def _run(self) -> str:
+        assert self.run_id is not None, "no run open: open_run() first"
+        return self.run_id
 
     def pending_count(self, run_id: str | None = None) -> int:
         return int(
@@ -164,29 +161,15 @@ class CrawlState:
         previous = self.resumable(base_url)
         if previous is not None and not fresh:
             self.run_id = previous[0]
-            row = self.conn.execute(
-                "SELECT * FROM runs WHERE run_id = ?", (self.run_id,)
-            ).fetchone()
-            self.counters = {name: int(row[name]) for name in COUNTERS}
             with self.transaction() as conn:
-                conn.execute(
-                    "UPDATE runs SET finished_at = NULL, exit_code = NULL, note = NULL "
-                    "WHERE run_id = ?",
-                    (self.run_id,),
-                )
-                close_abandoned_runs(conn, self.run_id)
+                self.counters = reopen_run(conn, self.run_id)
             return self.run_id, previous
-        last = self._latest_crawl(base_url)
-        self.run_id = new_run_id()
+        last = latest_crawl(self.conn, base_url)
         self.counters = dict.fromkeys(COUNTERS, 0)
         with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO runs (run_id, command, base_url, started_at) VALUES (?, ?, ?, ?)",
-                (self.run_id, command, base_url, utc_now()),
-            )
+            self.run_id = start_run(conn, command, base_url)
             if last is not None:
-                self._carry_over_deferred(conn, last["run_id"])
-            close_abandoned_runs(conn, self.run_id)
+                self._carry_over_deferred(conn, last[0])
         return self.run_id, None
 
     def _carry_over_deferred(self, conn: sqlite3.Connection, previous: str) -> None:
@@ -384,11 +367,7 @@ class CrawlState:
             return
         for name, value in changed.items():
             self.counters[name] += value
-        sets = ", ".join(f"{name} = ?" for name in changed)
-        conn.execute(
-            f"UPDATE runs SET {sets} WHERE run_id = ?",
-            (*(self.counters[name] for name in changed), self.run_id),
-        )
+        set_counters(conn, self._run, {name: self.counters[name] for name in changed})
 
     def count(self, counts: dict[str, int]) -> None:
         """Add ``counts`` to the run's counters (what discovery dropped, e.g.)."""
@@ -425,14 +404,12 @@ class CrawlState:
 
     def _set(self, conn: sqlite3.Connection, name: str, value: int) -> None:
         self.counters[name] = value
-        conn.execute(f"UPDATE runs SET {name} = ? WHERE run_id = ?", (value, self.run_id))
+        set_counters(conn, self._run, {name: value})
 
     def finish(self, *, complete: bool, exit_code: int | None) -> None:
         """Mark the run complete or not; with ``exit_code`` also finish it."""
         assert self.run_id is not None, "finish() before open_run()"
         with self.transaction() as conn:
-            conn.execute(
-                "UPDATE runs SET complete = ? WHERE run_id = ?", (int(complete), self.run_id)
-            )
+            mark_complete(conn, self.run_id, complete)
             if exit_code is not None:
                 finish_run(conn, self.run_id, exit_code)

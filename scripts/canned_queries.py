@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from schemas.database import connect
+from store.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -11,7 +11,7 @@ from test_load_support import _databases_stay_clean, pages  # noqa: F401
 
 from pipeline.export import export_all, neutralize, parquet_available
 from pipeline.load import load_records
-from schemas.database import connect
+from store.db import connect
 
 HOSTILE = {
     "best_paying_company": '=HYPERLINK("http://evil.example","click")',

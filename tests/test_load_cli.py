@@ -19,7 +19,7 @@ from test_load_support import (  # noqa: F401 - the autouse fixture must be impo
 )
 
 from pipeline.lock import run_lock
-from schemas.database import connect
+from store.db import connect
 
 CAREERS = [sys.executable, "-m", "pipeline.cli"]
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ from test_load_support import (  # noqa: F401
 )
 
 from pipeline.load import load_records
-from schemas.database import connect
 from schemas.records import ComparisonRecord, ParseWarning
+from store.db import connect
 
 
 def records(indexes: range) -> list[ComparisonRecord]:

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from demosite.generator import GeneratedPage, generate_page
-from schemas.database import connect
 from schemas.records import ComparisonRecord
 from scraper.archive import WarcArchive
 from scraper.urls import page_key
+from store.db import connect
 
 SEED = 11
 BASE = "https://www.zippia.com/"

@@ -16,9 +16,9 @@ from pipeline.lock import lock_path, read_holder, run_lock
 from pipeline.prune import prune
 from pipeline.status import collect, format_status
 from pipeline.summary import emit
-from schemas.database import connect
 from schemas.errors import ExitCode, LockHeld
 from schemas.verdict import judge
+from store.db import connect
 
 HOLD = """
 import sys, time

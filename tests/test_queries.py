@@ -16,9 +16,10 @@ from test_load_support import _databases_stay_clean, add_run, pages  # noqa: F40
 
 from pipeline.load import load_records
 from pipeline.quality import figures_differ, figures_of
-from schemas.database import FIGURE_COLUMNS, connect
+from schemas.database import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord
 from scraper.urls import page_key
+from store.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 T1, T2 = "2026-11-01T06:00:00Z", "2026-11-08T06:00:00Z"

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from schemas.database import connect
 from scraper.archive import WarcArchive
 from scraper.frontier import CrawlState, FetchRecord, FrontierItem
 from scraper.recorder import Recorder
+from store.db import connect
 
 BASE = "http://127.0.0.1:8765/"
 

@@ -44,12 +44,12 @@ from pipeline.prune import prune
 from pipeline.report import write_report
 from pipeline.runs import refused_pages_report
 from pipeline.status import UnparsedPage, collect, format_status, unparsed_pages
-from schemas.database import connect
 from schemas.errors import ParseError
 from schemas.records import ComparisonRecord
 from schemas.settings import Settings
 from scraper.parse import parse_page
 from scraper.tables import ROWS
+from store.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK_PAGE = Path(__file__).resolve().parent / "fixtures" / "block-page.html"

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from demosite.generator import generate_page
 from pipeline.load import load_records
-from schemas.database import COUNTERS, connect
+from schemas.database import COUNTERS
 from schemas.records import ComparisonRecord
 from scraper.urls import page_key
+from store.db import connect
 
 SEED = 11
 BASE_URL = "http://127.0.0.1:8765/"

@@ -12,8 +12,9 @@ import pytest
 from test_load_support import _databases_stay_clean, pages  # noqa: F401
 
 from pipeline.load import load_records
-from schemas.database import MIGRATIONS, SCHEMA_VERSION, connect, user_version
+from schemas.database import MIGRATIONS, SCHEMA_VERSION, user_version
 from schemas.errors import SchemaTooNew
+from store.db import connect
 
 METADATA = Path(__file__).resolve().parent.parent / "schemas" / "metadata.json"
 

@@ -12,8 +12,8 @@ from test_crawl import make_settings, run
 from test_refresh import only_run_report, refresh
 
 from pipeline.report import tables
-from schemas.database import connect
 from scraper.urls import is_web_url, web_url_or_none
+from store.db import connect
 
 GOOD = "ra-jobs/ra-vs-sb-differences/"
 BAD_SCHEMES = ("gopher", "ftp", "javascript")

@@ -58,8 +58,8 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
     """
     from pipeline.load import load_pending, load_records
     from pipeline.reparse import start_worker_server
-    from schemas.database import connect
     from schemas.verdict import format_kinds
+    from store.db import connect
 
     if files and reparse:
         raise click.UsageError("--reparse re-reads the archive; it takes no FILE")

@@ -8,7 +8,7 @@ import click
 
 from pipeline.options import exclusive, settings_from, settings_options
 from pipeline.prune import prune
-from schemas.database import connect
+from store.db import connect
 
 
 @click.command("prune")

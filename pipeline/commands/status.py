@@ -10,8 +10,8 @@ import click
 
 from pipeline.options import settings_from, settings_options
 from pipeline.status import collect, format_status
-from schemas.database import connect
 from schemas.errors import EnvironmentFailure
+from store.db import connect
 
 
 @click.command("status")
