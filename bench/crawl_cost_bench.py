@@ -159,7 +159,7 @@ def instrumented_crawl(
     from scraper.archive import WarcArchive
     from scraper.blockpage import ComparisonCheck
     from scraper.crawl import crawl
-    from scraper.frontier import CrawlState
+    from store.crawl_state import CrawlState
 
     clock = _Clock()
     workdir = Path(tempfile.mkdtemp(prefix="crawl-cost-"))

@@ -795,7 +795,7 @@ def update_presence(conn: sqlite3.Connection) -> int:
     ``unparsed_pages``: its stored figures are not what the site shows); a page answering
     404/410 (``gone``) after it was last seen sets ``gone_at``, which a later sighting
     clears, unless the crawl decided it is not gone (``url_state.gone_at`` unset: the run
-    held its 404s back, ``scraper.frontier.CrawlState.settle_gone``, or a later answer
+    held its 404s back, ``store.crawl_state.CrawlState.settle_gone``, or a later answer
     cleared it). Returns how many comparisons' ``last_seen_at`` moved."""
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -1,6 +1,6 @@
 """The crawl: discover comparison URLs, fetch each politely once per run, record it.
 
-``crawl(settings)`` creates or resumes a run (``scraper.frontier``), reads robots.txt
+``crawl(settings)`` creates or resumes a run (``store.crawl_state``), reads robots.txt
 (``scraper.robots``), fills the frontier from the seeds, the sitemaps
 (``scraper.sitemaps``) and the comparisons earlier runs saw (so pages that disappeared
 are noticed as gone), then fetches pending URLs with a fixed set of workers fed from the
@@ -29,7 +29,7 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser
 
-from schemas.database import COUNTERS
+from schemas.database import COUNTERS, OUTCOMES
 from schemas.errors import SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge
@@ -45,7 +45,6 @@ from scraper.fetch import (
     RobotsDisallowed,
     fetch_with_retries,
 )
-from scraper.frontier import LOADABLE, OUTCOMES, CrawlState, FetchRecord, FrontierItem, GoneCount
 from scraper.politeness import BreakerNotes, BreakerOpen, BreakerTripped, Politeness
 from scraper.recorder import Recorder
 from scraper.robots import Robots, fetch_robots
@@ -58,6 +57,8 @@ from scraper.urls import (
     normalize_url,
     role_path,
 )
+from store.crawl_records import LOADABLE, FetchRecord, FrontierItem, GoneCount
+from store.crawl_state import CrawlState
 from store.db import connect
 
 BATCH = 256

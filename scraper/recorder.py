@@ -26,7 +26,8 @@ from collections.abc import Iterable
 
 from scraper.archive import WarcArchive
 from scraper.fetch import Response
-from scraper.frontier import CrawlState, FetchRecord, FrontierItem, PageResult
+from store.crawl_records import FetchRecord, FrontierItem, PageResult
+from store.crawl_state import CrawlState
 
 FLUSH_DELAY = 0.05
 """Seconds the first page of a group waits for others before it is committed alone."""

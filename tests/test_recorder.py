@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from scraper.archive import WarcArchive
-from scraper.frontier import CrawlState, FetchRecord, FrontierItem
 from scraper.recorder import Recorder
+from store.crawl_records import FetchRecord, FrontierItem
+from store.crawl_state import CrawlState
 from store.db import connect
 
 BASE = "http://127.0.0.1:8765/"

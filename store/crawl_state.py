@@ -13,11 +13,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from schemas.database import COUNTERS, OUTCOMES, utc_now
+from schemas.database import COUNTERS, utc_now
 from scraper.urls import page_key
+from store.crawl_records import LOADABLE, FetchRecord, FrontierItem, GoneCount, Known, PageResult
+from store.db import transaction
 from store.runs import (
     finish_run,
     latest_crawl,
@@ -26,64 +27,6 @@ from store.runs import (
     set_counters,
     start_run,
 )
-
-LOADABLE = ("new", "changed")
-
-
-@dataclass(frozen=True)
-class Known:
-    """What an earlier run stored about a URL, for conditional requests and change checks."""
-
-    etag: str | None
-    last_modified: str | None
-    content_sha256: str | None
-
-
-@dataclass(frozen=True)
-class FrontierItem:
-    rowid: int
-    page_key: str
-    url: str
-    depth: int
-    known: Known | None = None
-
-
-@dataclass
-class FetchRecord:
-    """One ``fetches`` row, before it is written."""
-
-    outcome: str
-    url: str
-    status: int | None = None
-    attempts: int = 0
-    bytes: int = 0
-    elapsed_ms: int | None = None
-    etag: str | None = None
-    last_modified: str | None = None
-    content_sha256: str | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    error: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"unknown outcome {self.outcome!r}")
-
-
-@dataclass(frozen=True)
-class GoneCount:
-    """A run's 404/410 answers against the comparisons live at its start."""
-
-    live: int
-    """Pages with a stored body and no ``gone_at`` when the run started."""
-    answered: int
-    """Of those, how many answered 404/410 in this run."""
-    unmarked: int
-    """Pages (any) that answered 404/410 in this run and have no ``gone_at`` yet."""
-
-    def held_back(self, max_fraction: float) -> bool:
-        return self.answered > max_fraction * self.live
-
 
 _LIVE_AT_START = """
     SELECT s.page_key FROM url_state s, runs r
@@ -107,11 +50,6 @@ _MARK_GONE = """
       AND url_state.gone_at IS NULL"""
 
 
-PageResult = tuple[FrontierItem, FetchRecord, dict[str, int], Iterable[str]]
-"""One fetched page as ``record_many`` writes it: the frontier item, its fetch log row,
-the counters it moves and the links found on it."""
-
-
 class CrawlState:
     """The crawl tables of one database, for one run at a time."""
 
@@ -122,15 +60,14 @@ class CrawlState:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``store.db.transaction``, with the in-memory counters put back when it fails."""
         saved = dict(self.counters)
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
+            with transaction(self.conn) as conn:
+                yield conn
         except BaseException:
-            self.conn.execute("ROLLBACK")
             self.counters = saved
             raise
-        self.conn.execute("COMMIT")
 
     def resumable(self, base_url: str) -> tuple[str, int] | None:
         """``(run_id, pending)`` of the latest crawl of ``base_url`` if it did not complete."""
