@@ -7,22 +7,30 @@ execute (leading ``=``, ``+``, ``-``, ``@``, tab, CR or NUL) get a leading ``'``
 numbers are never touched, because the decision is made per cell on the value's type,
 not per column. Rows are streamed in chunks and each file is written under a temporary
 name and renamed, so a reader never sees half a file.
+
+Parquet columns are typed from the schema, never from the first rows: a column's
+SQLite declared type (``PRAGMA table_info``), or for a view's computed column its entry
+in ``VIEW_COLUMN_TYPES``. Full-text indexes (``CREATE VIRTUAL TABLE ... USING fts...``)
+and their shadow tables are not exported: they are an index of other tables' text.
 """
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from itertools import chain
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline.lock import pid_alive
 from scraper.text import visible_start
 from store.db import connect
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 CHUNK_ROWS = 20_000
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -33,6 +41,21 @@ VIEW_ORDER = {
     "comparison_wide": "comparison_id",
     "role_history": "role_slug, fetched_at, comparison_id, side",
 }
+
+VIEW_COLUMN_TYPES: dict[str, dict[str, str]] = {
+    "comparison_wide": {"pair_key": "TEXT"},
+    "role_history": {"superseded_at": "TEXT"},
+    "role_latest": {
+        "comparisons_seen": "INTEGER",
+        "disagrees": "INTEGER",
+        "disagreeing_fields": "TEXT",
+    },
+    "unparsed_pages": {"kind": "TEXT", "comparison_id": "INTEGER"},
+}
+"""The SQLite type of each view column that is an expression (SQLite declares none for
+them); every other column keeps the declared type of the table column it reads."""
+
+_FTS = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\b.*?\bUSING\s+fts\d*\b", re.I | re.S)
 
 
 def neutralize(value: Any) -> Any:
@@ -45,14 +68,29 @@ def neutralize(value: Any) -> Any:
     return value
 
 
+def full_text_tables(conn: sqlite3.Connection) -> set[str]:
+    """Every full-text index (FTS3/4/5 virtual table) and its shadow tables."""
+    master = conn.execute("SELECT name, type, sql FROM sqlite_master").fetchall()
+    indexes = {name for name, kind, sql in master if kind == "table" and _FTS.match(sql or "")}
+    return {
+        name
+        for name, kind, _ in master
+        if kind == "table"
+        and (name in indexes or any(name.startswith(f"{fts}_") for fts in indexes))
+    }
+
+
 def relations(conn: sqlite3.Connection) -> list[tuple[str, str]]:
-    """``(name, 'table' | 'view')`` of everything exported, in name order."""
+    """``(name, 'table' | 'view')`` of everything exported, in name order: every table and
+    view but SQLite's own and the full-text indexes."""
+    skipped = full_text_tables(conn)
     return [
         (name, kind)
         for name, kind in conn.execute(
             "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
             "AND name NOT LIKE 'sqlite_%' ORDER BY name"
         )
+        if name not in skipped
     ]
 
 
@@ -98,26 +136,76 @@ def write_csv(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Pat
     tmp = _temporary(path)
     try:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
-            pd.DataFrame(columns=columns).to_csv(fh, index=False, lineterminator="\r\n")
+            writer = csv.writer(fh, lineterminator="\r\n")
+            writer.writerow(columns)
             for rows in chunks:
-                frame = pd.DataFrame(rows, columns=columns, dtype=object)
-                frame = frame.apply(lambda col: col.map(neutralize))
-                frame.to_csv(fh, index=False, header=False, lineterminator="\r\n")
+                writer.writerows([neutralize(v) for v in row] for row in rows)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def _arrow_type(declared: str, sample: Any) -> Any:
+def affinity(declared: str) -> str:
+    """SQLite's column affinity of a declared type (the rules of "Datatypes In SQLite",
+    3.1): ``INTEGER``, ``TEXT``, ``BLOB``, ``REAL`` or ``NUMERIC``; ``""`` when nothing is
+    declared."""
+    declared = declared.upper()
+    if not declared:
+        return ""
+    if "INT" in declared:
+        return "INTEGER"
+    if any(word in declared for word in ("CHAR", "CLOB", "TEXT")):
+        return "TEXT"
+    if "BLOB" in declared:
+        return "BLOB"
+    if any(word in declared for word in ("REAL", "FLOA", "DOUB")):
+        return "REAL"
+    return "NUMERIC"
+
+
+def column_types(conn: sqlite3.Connection, name: str) -> dict[str, str]:
+    """Each column's affinity, from its declared type or ``VIEW_COLUMN_TYPES``; ``""``
+    for a column neither types (left to ``_stored_types``)."""
+    listed = VIEW_COLUMN_TYPES.get(name, {})
+    return {
+        row[1]: affinity(row[2] or listed.get(row[1], ""))
+        for row in conn.execute(f'PRAGMA table_info("{name}")')
+    }
+
+
+def _stored_types(conn: sqlite3.Connection, name: str, columns: list[str]) -> dict[str, str]:
+    """For columns the schema does not type: the affinity the values stored in every row
+    agree on (integers only: ``INTEGER``; numbers: ``REAL``; else ``TEXT``)."""
+    if not columns:
+        return {}
+    found = conn.execute(
+        "SELECT " + ", ".join(f'group_concat(DISTINCT typeof("{c}"))' for c in columns)
+        + f' FROM "{name}"'
+    ).fetchone()  # fmt: skip
+    out = {}
+    for column, kinds in zip(columns, found, strict=True):
+        stored = set((kinds or "").split(",")) - {"", "null"}
+        if stored == {"integer"}:
+            out[column] = "INTEGER"
+        elif stored and stored <= {"integer", "real"}:
+            out[column] = "REAL"
+        elif stored == {"blob"}:
+            out[column] = "BLOB"
+        else:
+            out[column] = "TEXT"
+    return out
+
+
+def arrow_schema(conn: sqlite3.Connection, name: str) -> pa.Schema:
+    """The Parquet schema of a table or view, from its column types (never its first rows)."""
     import pyarrow as pa
 
-    declared = declared.upper()
-    if "INT" in declared or (not declared and isinstance(sample, int)):
-        return pa.int64()
-    if "REAL" in declared or (not declared and isinstance(sample, float)):
-        return pa.float64()
-    return pa.string()
+    types = column_types(conn, name)
+    untyped = [c for c, t in types.items() if t in ("", "NUMERIC")]
+    types.update(_stored_types(conn, name, untyped))
+    arrow = {"INTEGER": pa.int64(), "REAL": pa.float64(), "BLOB": pa.binary()}
+    return pa.schema([(c, arrow.get(t, pa.string())) for c, t in types.items()])
 
 
 def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
@@ -125,25 +213,17 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    declared = {r[1]: r[2] for r in conn.execute(f'PRAGMA table_info("{name}")')}
+    schema = arrow_schema(conn, name)
     columns, chunks = _chunks(conn, name, kind)
+    assert columns == schema.names, (columns, schema.names)
+    text = [schema.field(c).type == pa.string() for c in columns]
     first = next(chunks, [])
-    samples = {
-        c: next((row[i] for row in first if row[i] is not None), None)
-        for i, c in enumerate(columns)
-    }
-    schema = pa.schema([(c, _arrow_type(declared.get(c, ""), samples[c])) for c in columns])
     tmp = _temporary(path)
     try:
         with pq.ParquetWriter(tmp, schema) as writer:
             for rows in chain([first], chunks) if first else ():
                 data = {
-                    c: [
-                        str(r[i])
-                        if r[i] is not None and schema.field(c).type == pa.string()
-                        else r[i]
-                        for r in rows
-                    ]
+                    c: [str(r[i]) if text[i] and r[i] is not None else r[i] for r in rows]
                     for i, c in enumerate(columns)
                 }
                 writer.write_table(pa.table(data, schema=schema))

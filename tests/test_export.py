@@ -7,9 +7,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from support.extras import require
 from test_load_support import _databases_stay_clean, pages  # noqa: F401
 
-from pipeline.export import export_all, neutralize, parquet_available
+from pipeline.export import export_all, full_text_tables, neutralize, relations
 from pipeline.load import load_records
 from store.db import connect
 
@@ -59,6 +60,7 @@ def test_every_table_and_view_is_exported_with_its_columns_in_order(exported) ->
         )
     ]
     assert {"role_latest", "comparison_wide", "role_history", "fetches", "roles"} <= set(names)
+    names = [n for n in names if n not in full_text_tables(conn)]  # the schema's search index
     assert sorted(p.stem for p in out.glob("*.csv")) == sorted(names)
     assert not list(out.glob(".*")), "no temporary files left behind"
     for name in names:
@@ -100,6 +102,22 @@ def test_numbers_are_untouched_and_null_is_empty(exported) -> None:
     assert row["fetched_at"] == "2026-11-01T00:00:00Z"
 
 
+def test_an_integer_column_with_nulls_stays_integers(exported) -> None:
+    db, out, records = exported
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE role_observations SET number_of_jobs = NULL WHERE observation_id = 1")
+    conn.commit()
+    export_all(db, out)
+    jobs = {
+        int(r["observation_id"]): r["number_of_jobs"]
+        for r in read_csv(out / "role_observations.csv")
+    }
+    assert jobs[1] == ""
+    stored = dict(conn.execute("SELECT observation_id, number_of_jobs FROM role_observations"))
+    assert all(jobs[i] == str(v) for i, v in stored.items() if v is not None)
+    assert not any("." in j for j in jobs.values())
+
+
 def test_neutralize_only_touches_text() -> None:
     assert neutralize(-3) == -3
     assert neutralize(-3.5) == -3.5
@@ -123,10 +141,8 @@ def test_export_replaces_files_whole(exported) -> None:
     assert (out / "roles.csv").stat().st_ino != before, "a new file renamed into place"
 
 
-@pytest.mark.skipif(not parquet_available(), reason="pyarrow (extra 'parquet') not installed")
 def test_parquet_beside_the_csv(exported) -> None:
-    import pyarrow.parquet as pq
-
+    pq = require("pyarrow.parquet")
     _, out, records = exported
     table = pq.read_table(out / "role_observations.parquet").to_pylist()
     slug = records[0].role_a.slug
@@ -150,3 +166,35 @@ def test_an_export_killed_mid_write_leaves_nothing_behind_for_long(tmp_path: Pat
     export_all(tmp_path / "careers.db", csv_dir)
     assert not stale.exists() and mine.exists()
     assert (csv_dir / "roles.csv").is_file()
+
+
+def test_full_text_indexes_and_their_shadow_tables_are_not_exported(exported) -> None:
+    db, out, _ = exported
+    conn = sqlite3.connect(db)
+    conn.executescript(
+        """
+        CREATE TABLE notes (note_id INTEGER PRIMARY KEY, body TEXT);
+        INSERT INTO notes (body) VALUES ('first note'), ('second note');
+        CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes', content_rowid='note_id');
+        INSERT INTO notes_fts (notes_fts) VALUES ('rebuild');
+        create virtual table "Old_Search" using FTS4(body);
+        INSERT INTO "Old_Search" (body) VALUES ('an fts4 index');
+        CREATE VIRTUAL TABLE docs_fts
+            USING fts5(body);
+        INSERT INTO docs_fts (body) VALUES ('stores its own content');
+        """
+    )
+    conn.commit()
+    shadows = {
+        "notes_fts_data", "notes_fts_idx", "notes_fts_docsize", "notes_fts_config",
+        "docs_fts_content", "Old_Search_content", "Old_Search_segments", "Old_Search_segdir",
+    }  # fmt: skip
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert shadows <= tables, "SQLite made the shadow tables"
+    skipped = {"notes_fts", "docs_fts", "Old_Search"} | shadows
+    assert skipped <= full_text_tables(conn)
+    assert not full_text_tables(conn) & {"notes", "roles", "role_observations"}
+    export_all(db, out)
+    written = {p.stem for p in out.iterdir()}
+    assert "notes" in written and {name for name, _ in relations(conn)} >= {"notes", "roles"}
+    assert not written & skipped, written & skipped

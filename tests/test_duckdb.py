@@ -1,0 +1,245 @@
+"""DuckDB on what careers-etl writes: the Parquet export read back with ``read_parquet``, and
+the README's analyst queries run on the SQLite file through DuckDB's sqlite extension
+(the ``duckdb-extension-sqlite-scanner`` package, loaded from its file: no network).
+
+The database is the one two ``careers refresh`` runs of the demo site leave (between them
+the site changes two pages and redesigns one into a markup the parser refuses), so every
+table has the rows a real run writes: NULLs, text, integers, reals, timestamps.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from support.demo_site import start_site
+from support.extras import require
+from test_queries import readme_queries
+
+from pipeline import export
+from pipeline.export import column_types, export_all, relations
+
+duckdb = require("duckdb")
+scanner = require("duckdb_extension_sqlite_scanner")
+require("pyarrow.parquet")
+
+FAST = {
+    "CAREERS_LIMITS__TIMEOUT": "2",
+    "CAREERS_RETRIES__BACKOFF_BASE": "0.05",
+    "CAREERS_RETRIES__BACKOFF_CAP": "0.2",
+}
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
+DUCKDB_TYPE = {"INTEGER": "BIGINT", "REAL": "DOUBLE", "TEXT": "VARCHAR", "BLOB": "BLOB"}
+"""The DuckDB type a Parquet column of each SQLite affinity reads back as."""
+
+UNBOUND_VIEWS = ("role_latest", "comparison_wide")
+"""Views DuckDB cannot bind: they use SQLite's two-argument scalar ``min(x, y)`` and
+``max(x, y)`` (``pair_key``; ``disagrees`` and ``disagreeing_fields``' tolerance), which
+DuckDB reads as the aggregates ``min(x, n)``/``max(x, n)``. DuckDB then reads these views
+through SQLite with every column VARCHAR. Writing those calls as ``CASE WHEN x >= y THEN
+x ELSE y END`` in the schema makes DuckDB bind both views with their real types (and
+every README query below then answers as in sqlite3)."""
+
+README_GAPS = {
+    "highest-paying roles": "role_latest reads as VARCHAR in DuckDB: yearly_salary_usd is"
+    " text, so ORDER BY yearly_salary_usd DESC sorts as text ('93076' above '128515')",
+    "biggest salary gap between compared roles": "comparison_wide reads as VARCHAR in DuckDB:"
+    " abs(a_yearly_salary_usd - b_yearly_salary_usd) fails to bind (no '-' for VARCHAR)",
+    "roles whose figures disagree between pages": "role_latest reads as VARCHAR in DuckDB:"
+    " comparisons_seen is text, so ORDER BY comparisons_seen DESC sorts as text ('9' above"
+    " '10')",
+}
+"""README queries that cannot give sqlite3's answer in DuckDB until ``UNBOUND_VIEWS`` are
+rewritten, and why; every other README query must answer exactly as in sqlite3."""
+
+REPRESENTATIVE = {
+    "role_slug": "SELECT role_slug FROM role_latest WHERE disagrees = 1"
+    " ORDER BY comparisons_seen DESC, role_slug LIMIT 1",
+}
+
+
+def refresh(base_url: str, out: Path) -> subprocess.CompletedProcess[str]:
+    """``careers refresh`` in a child process, every output under ``out``."""
+    args = [
+        sys.executable, "-m", "pipeline.cli", "refresh",
+        "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
+        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
+        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"),
+    ]  # fmt: skip
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
+    environ.update(FAST, CAREERS_OUTPUT__RUNS_DIR=str(out / "runs"))
+    return subprocess.run(args, capture_output=True, text=True, cwd=out, env=environ, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The output directory of two refreshes (their exports included)."""
+    out = tmp_path_factory.mktemp("duckdb")
+    running = start_site(pages=20)
+    try:
+        first = refresh(running.base_url, out)
+        assert first.returncode == 0, first.stderr
+        assert httpx.post(running.url("/_admin/change?k=2"), timeout=10).status_code == 200
+        redesign = httpx.get(running.url("/_admin/redesign?k=1&to=renamed"), timeout=10)
+        assert redesign.status_code == 200
+        second = refresh(running.base_url, out)
+        assert second.returncode == 1, second.stderr  # the refused page
+    finally:
+        running.stop()
+    yield out
+
+
+def sqlite_rows(db: Path, sql: str, params: dict[str, Any] | None = None) -> list[tuple]:
+    with closing(sqlite3.connect(db)) as conn:
+        return [tuple(r) for r in conn.execute(sql, params or {})]
+
+
+def exported_order(db: Path, name: str, kind: str) -> str:
+    with closing(sqlite3.connect(db)) as conn:
+        return export._order_by(conn, name, kind)
+
+
+def parquet(con: Any, path: Path) -> tuple[dict[str, str], list[tuple]]:
+    """A Parquet file as DuckDB reads it: its column types and its rows."""
+    described = con.execute(f"DESCRIBE SELECT * FROM read_parquet('{path}')").fetchall()
+    rows = con.execute(f"SELECT * FROM read_parquet('{path}')").fetchall()
+    return {r[0]: r[1] for r in described}, [tuple(r) for r in rows]
+
+
+def stored_kinds(db: Path, name: str, column: str) -> set[str]:
+    found = sqlite_rows(db, f'SELECT DISTINCT typeof("{column}") FROM "{name}"')
+    return {r[0] for r in found} - {"null"}
+
+
+def test_every_table_and_view_reads_back_from_parquet_as_sqlite_holds_it(refreshed: Path) -> None:
+    db = refreshed / "careers.db"
+    with closing(sqlite3.connect(db)) as conn:
+        exported = relations(conn)
+        types = {name: column_types(conn, name) for name, _ in exported}
+    assert sorted(p.stem for p in (refreshed / "csv").glob("*.parquet")) == [n for n, _ in exported]
+    con = duckdb.connect()
+    timestamps = nulls = 0
+    for name, kind in exported:
+        read_types, read_rows = parquet(con, refreshed / "csv" / f"{name}.parquet")
+        order = exported_order(db, name, kind)
+        expected = sqlite_rows(db, f'SELECT * FROM "{name}" ORDER BY {order}')
+        assert len(read_rows) == len(expected), name
+        assert list(read_types) == list(types[name]), name
+        for column, affinity in types[name].items():
+            assert read_types[column] == DUCKDB_TYPE[affinity], (name, column)
+            kinds = stored_kinds(db, name, column)
+            if affinity == "INTEGER":
+                assert kinds <= {"integer"}, (name, column, kinds)
+            if column.endswith("_at"):
+                assert read_types[column] == "VARCHAR", (name, column)
+                values = {r[list(types[name]).index(column)] for r in read_rows} - {None}
+                assert all(ISO_UTC.match(v) for v in values), (name, column, values)
+                timestamps += len(values)
+        # integers stay integers, reals reals, NULLs NULL, text as stored (no CSV guard)
+        assert read_rows == expected, name
+        nulls += sum(value is None for row in read_rows for value in row)
+    assert timestamps and nulls, "the refreshed database holds timestamps and NULLs"
+
+
+def test_the_shipped_schema_types_every_column_without_reading_values(refreshed: Path) -> None:
+    with closing(sqlite3.connect(refreshed / "careers.db")) as conn:
+        untyped = {
+            f"{name}.{column}"
+            for name, _ in relations(conn)
+            for column, affinity in column_types(conn, name).items()
+            if affinity in ("", "NUMERIC")
+        }
+    assert not untyped, f"give these view columns a type in export.VIEW_COLUMN_TYPES: {untyped}"
+
+
+def test_a_column_whose_first_chunk_is_all_null_keeps_its_type(
+    refreshed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "careers.db"
+    with (
+        closing(sqlite3.connect(refreshed / "careers.db")) as source,
+        closing(sqlite3.connect(db)) as copy,
+    ):
+        source.backup(copy)
+        total = copy.execute("SELECT count(*) FROM role_observations").fetchone()[0]
+        # expressions: SQLite declares no type for them, and the first rows are NULL
+        copy.execute(
+            "CREATE VIEW late_figures AS SELECT observation_id, "
+            f"CASE WHEN observation_id > {total // 2} THEN number_of_jobs + 0 END AS jobs, "
+            f"CASE WHEN observation_id > {total // 2} THEN hourly_rate_usd * 1 END AS rate "
+            "FROM role_observations"
+        )
+        copy.execute("CREATE TABLE untyped (id INTEGER PRIMARY KEY, n)")
+        copy.executemany("INSERT INTO untyped (n) VALUES (?)", [(None,)] * 50 + [(7,)] * 5)
+        copy.commit()
+    monkeypatch.setattr(export, "CHUNK_ROWS", 10)  # several chunks, the first all NULL
+    out = tmp_path / "csv"
+    export_all(db, out)
+    con = duckdb.connect()
+    types, rows = parquet(con, out / "late_figures.parquet")
+    assert types == {"observation_id": "BIGINT", "jobs": "BIGINT", "rate": "DOUBLE"}
+    assert rows[0][1:] == (None, None) and any(r[1] is not None for r in rows)
+    assert rows == sqlite_rows(db, "SELECT * FROM late_figures ORDER BY 1")
+    types, rows = parquet(con, out / "untyped.parquet")
+    assert types == {"id": "BIGINT", "n": "BIGINT"}
+    assert [r[1] for r in rows] == [None] * 50 + [7] * 5
+
+
+def attached(db: Path) -> Any:
+    """DuckDB with the SQLite file attached read-only as ``careers`` and in use."""
+    extension = (
+        Path(scanner.__file__).parent / "extensions" / f"v{duckdb.__version__}"
+        / "sqlite_scanner.duckdb_extension"
+    )  # fmt: skip
+    assert extension.is_file(), f"no {extension}: duckdb and its sqlite scanner must match"
+    con = duckdb.connect()
+    con.execute(f"LOAD '{extension}'")
+    con.execute(f"ATTACH '{db}' AS careers (TYPE sqlite, READ_ONLY)")
+    con.execute("USE careers")
+    return con
+
+
+def same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, int | float) and isinstance(b, int | float) and math.isclose(a, b)
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize("name", sorted(readme_queries()))
+def test_each_readme_query_answers_in_duckdb_as_in_sqlite(refreshed: Path, name: str) -> None:
+    db = refreshed / "careers.db"
+    sql = readme_queries()[name]
+    params = {
+        key: sqlite_rows(db, query)[0][0]
+        for key, query in REPRESENTATIVE.items()
+        if f":{key}" in sql
+    }
+    expected = sqlite_rows(db, sql, params)
+    con = attached(db)
+    duck_sql = re.sub(r"(?<![\w:]):([A-Za-z_]\w*)", r"$\1", sql)
+    if name in README_GAPS:
+        for view in UNBOUND_VIEWS:
+            described = {r[1] for r in con.execute(f"DESCRIBE {view}").fetchall()}
+            assert described == {"VARCHAR"}, f"DuckDB now binds {view}: drop it from the gaps"
+        try:
+            answer = con.execute(duck_sql, params).fetchall()
+        except duckdb.Error:
+            pass
+        else:
+            assert len(answer) == len(expected), name
+        pytest.xfail(README_GAPS[name])
+    answer = [tuple(r) for r in con.execute(duck_sql, params).fetchall()]
+    assert expected, f"{name}: the refreshed database gives the query rows to compare"
+    assert len(answer) == len(expected), name
+    for mine, theirs in zip(answer, expected, strict=True):
+        assert all(same(a, b) for a, b in zip(mine, theirs, strict=True)), (name, mine, theirs)
