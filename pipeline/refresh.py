@@ -11,9 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.export import export_all
 from pipeline.load import load_pending
-from pipeline.report import write_report
 from pipeline.runs import (
     parse_failures,
     refused_pages_report,
@@ -58,7 +56,13 @@ def refresh(settings: Settings) -> RefreshResult:
         # the loader adds its counters to the run's row batch by batch, so a resumed
         # run keeps what earlier invocations loaded
         finish_run(conn, run_id, verdict.exit_code)
+        # imported here: the crawl and the load need not carry plotly
+        from pipeline.export import export_all
+        from pipeline.report import write_report
+
+        log.info("run %s: exporting every table and view to %s", run_id, out.csv_dir)
         csv_files = export_all(out.db, out.csv_dir)
+        log.info("run %s: writing the report to %s", run_id, out.report_dir)
         report_html = write_report(out.db, out.report_dir, run_id)
         outputs = {
             "db": str(out.db),

@@ -1,0 +1,306 @@
+"""Peak memory of a whole ``careers refresh``: the process and every process it starts.
+
+    .venv/bin/python bench/memory_bench.py                          # every scenario
+    .venv/bin/python bench/memory_bench.py --scenario clean-2000
+    .venv/bin/python bench/memory_bench.py --scenario hostile-300 --without pandas
+
+The bundled demo site runs in a process of its own (``careers demo-site``), not counted.
+``careers refresh -v`` runs against it on a fresh output directory at full speed (no
+delay, 16 requests in flight, as ``make demo``). Every ``--interval`` seconds the bench
+sums, over the refresh process and all its descendants (``psutil`` ``children(recursive=
+True)``), the resident set (RSS: shared pages counted once per process) and the
+proportional set (PSS, Linux: each shared page split between the processes sharing it),
+and keeps the peak of each sum per stage. Stages are told apart by the refresh's log
+lines on stderr: crawl (from the start), load (the crawl's summary line: the parse pool
+works here), export, report. The parse pool's share is the fork server and the workers
+it forks (``multiprocessing.forkserver``).
+
+Scenarios: ``hostile-300`` (every fault of the demo site, slow answers stalling 2 s,
+``CAREERS_LIMITS__TIMEOUT=1``), ``clean-2000`` and ``clean-20000`` (no faults; their
+difference is the growth with the site's size).
+
+``--without MODULE`` makes MODULE unimportable in the refresh and its workers (a
+``sitecustomize`` on ``PYTHONPATH`` puts ``None`` in ``sys.modules``), to measure what an
+import that is not needed costs. The figures are in the README, under Operations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+CAREERS = Path(sys.executable).with_name("careers")
+MB = 1024 * 1024
+STAGES = ("crawl", "load", "export", "report")
+STAGE_LINES = (
+    ("load", re.compile(r"crawl run \S+: discovered")),
+    ("export", re.compile(r"run \S+: exporting")),
+    ("report", re.compile(r"run \S+: writing the report")),
+)
+"""The refresh's log lines (``-v``) that start each stage after the crawl."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    pages: int
+    faults: str
+    slow_seconds: float | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+
+SCENARIOS = {
+    "hostile-300": Scenario(300, "hostile", 2.0, {"CAREERS_LIMITS__TIMEOUT": "1"}),
+    "clean-2000": Scenario(2000, "clean"),
+    "clean-20000": Scenario(20000, "clean"),
+}
+
+
+@dataclass
+class Peak:
+    """The highest sums seen in one stage, in bytes."""
+
+    rss: int = 0
+    pss: int = 0
+    main_pss: int = 0
+    pool_pss: int = 0
+    processes: int = 0
+    seconds: float = 0.0
+
+    def take(self, rss: int, pss: int, main_pss: int, pool_pss: int, processes: int) -> None:
+        self.rss = max(self.rss, rss)
+        self.pss = max(self.pss, pss)
+        self.main_pss = max(self.main_pss, main_pss)
+        self.pool_pss = max(self.pool_pss, pool_pss)
+        self.processes = max(self.processes, processes)
+
+
+def is_pool(process: psutil.Process, root: psutil.Process) -> bool:
+    """The fork server of the parse pool, or a worker it forked."""
+    try:
+        chain = [process, *process.parents()]
+        return any("forkserver" in " ".join(p.cmdline()) for p in chain if p.pid != root.pid)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return False
+
+
+def sample(root: psutil.Process) -> tuple[int, int, int, int, int] | None:
+    """(rss, pss, main pss, pool pss, processes) of ``root`` and its descendants now."""
+    try:
+        tree = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return None
+    rss = pss = main_pss = pool_pss = counted = 0
+    for process in tree:
+        try:
+            info = process.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        counted += 1
+        rss += info.rss
+        pss += info.pss
+        if process.pid == root.pid:
+            main_pss = info.pss
+        elif is_pool(process, root):
+            pool_pss += info.pss
+    return rss, pss, main_pss, pool_pss, counted
+
+
+def start_site(scenario: Scenario, port: int, log: Path) -> subprocess.Popen[bytes]:
+    args = [
+        str(CAREERS),
+        "demo-site",
+        "--port",
+        str(port),
+        "--pages",
+        str(scenario.pages),
+        "--faults",
+        scenario.faults,
+    ]
+    if scenario.slow_seconds is not None:
+        args += ["--slow-seconds", str(scenario.slow_seconds)]
+    with log.open("wb") as out:
+        site = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    wait = [
+        sys.executable,
+        str(ROOT / "scripts" / "wait_for_demo_site.py"),
+        url,
+        str(site.pid),
+        str(log),
+    ]
+    if subprocess.run(wait, cwd=ROOT).returncode != 0:
+        site.kill()
+        raise SystemExit(f"the demo site did not start; see {log}")
+    return site
+
+
+def hiding(modules: list[str], directory: Path) -> dict[str, str]:
+    """Environment that makes ``modules`` unimportable in every Python process started."""
+    if not modules:
+        return {}
+    (directory / "sitecustomize.py").write_text(
+        f"import sys\nfor _name in {modules!r}:\n    sys.modules.setdefault(_name, None)\n",
+        encoding="utf-8",
+    )
+    return {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(directory), os.environ.get("PYTHONPATH")]))
+    }
+
+
+def run(
+    name: str, scenario: Scenario, port: int, interval: float, without: list[str], keep: Path | None
+) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix=f"memory-{name}-"))
+    site = start_site(scenario, port, work / "demo-site.log")
+    peaks = {stage: Peak() for stage in STAGES}
+    stage = ["crawl"]
+    started = {"crawl": time.monotonic()}
+    try:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
+        environ.update(scenario.env, CAREERS_OUTPUT__RUNS_DIR=str(work / "runs"))
+        environ.update(hiding(without, work))
+        args = [
+            str(CAREERS),
+            "refresh",
+            "--base-url",
+            f"http://127.0.0.1:{port}/",
+            "--rate",
+            "0",
+            "--max-in-flight",
+            "16",
+            "-v",
+            "--db",
+            str(work / "careers.db"),
+            "--archive-dir",
+            str(work / "archive"),
+            "--csv-dir",
+            str(work / "csv"),
+            "--report-dir",
+            str(work / "report"),
+        ]
+        refresh = subprocess.Popen(
+            args,
+            cwd=work,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines: list[str] = []
+
+        def follow() -> None:
+            assert refresh.stderr is not None
+            for line in refresh.stderr:
+                lines.append(line)
+                for next_stage, pattern in STAGE_LINES:
+                    if pattern.search(line):
+                        stage[0] = next_stage
+                        started[next_stage] = time.monotonic()
+
+        reader = threading.Thread(target=follow, daemon=True)
+        reader.start()
+        root = psutil.Process(refresh.pid)
+        while refresh.poll() is None:
+            now = sample(root)
+            if now is not None:
+                peaks[stage[0]].take(*now)
+            time.sleep(interval)
+        ended = time.monotonic()
+        reader.join(timeout=5)
+    finally:
+        site.terminate()
+        site.wait(timeout=10)
+    order = [s for s in STAGES if s in started]
+    for current, following in zip(order, [*order[1:], None], strict=True):
+        peaks[current].seconds = (started[following] if following else ended) - started[current]
+    if keep is not None:
+        shutil.copytree(work, keep / name, dirs_exist_ok=True)
+    shutil.rmtree(work, ignore_errors=True)
+    if refresh.returncode not in (0, 1):
+        sys.stderr.write("".join(lines[-20:]))
+        raise SystemExit(f"{name}: careers refresh exited {refresh.returncode}")
+    return {
+        "scenario": name,
+        "pages": scenario.pages,
+        "exit_code": refresh.returncode,
+        "without": without,
+        "stages": {s: vars(peaks[s]) for s in order},
+    }
+
+
+def table(results: list[dict[str, Any]]) -> str:
+    head = (
+        "| scenario | stage | seconds | peak RSS sum (MB) | peak PSS sum (MB) "
+        "| of it: refresh process PSS | of it: parse pool PSS | processes |"
+    )
+    rows = [head, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for result in results:
+        label = result["scenario"] + (
+            f" without {','.join(result['without'])}" if result["without"] else ""
+        )
+        stages = result["stages"]
+        for stage, peak in stages.items():
+            rows.append(
+                f"| {label} | {stage} | {peak['seconds']:.1f} | {peak['rss'] / MB:.0f} "
+                f"| {peak['pss'] / MB:.0f} | {peak['main_pss'] / MB:.0f} "
+                f"| {peak['pool_pss'] / MB:.0f} | {peak['processes']} |"
+            )
+        whole = {k: max(p[k] for p in stages.values()) for k in ("rss", "pss")}
+        rows.append(
+            f"| {label} | **whole run** | {sum(p['seconds'] for p in stages.values()):.1f} "
+            f"| **{whole['rss'] / MB:.0f}** | **{whole['pss'] / MB:.0f}** | | | |"
+        )
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=sorted(SCENARIOS),
+        help="Run this scenario (repeatable; default: every one).",
+    )
+    parser.add_argument("--pages", type=int, help="Override the scenario's page count.")
+    parser.add_argument("--interval", type=float, default=0.05, help="Seconds between samples.")
+    parser.add_argument("--port", type=int, default=8790, help="The demo site's port.")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="Make MODULE unimportable in the refresh (repeatable).",
+    )
+    parser.add_argument("--keep", type=Path, help="Copy each run's output directory here.")
+    parser.add_argument("--json", type=Path, help="Also write the results here as JSON.")
+    args = parser.parse_args()
+    if not sys.platform.startswith("linux"):
+        raise SystemExit("PSS comes from /proc/<pid>/smaps: Linux only")
+    results = []
+    for name in args.scenario or list(SCENARIOS):
+        scenario = SCENARIOS[name]
+        if args.pages:
+            scenario = Scenario(args.pages, scenario.faults, scenario.slow_seconds, scenario.env)
+        print(f"== {name}: {scenario.pages} pages, faults={scenario.faults}", flush=True)
+        results.append(run(name, scenario, args.port, args.interval, args.without, args.keep))
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
