@@ -149,8 +149,9 @@ async def fetch_only(urls: list[str], concurrency: int) -> float:
     archive and no database - what the crawl costs before it records anything."""
     from schemas.settings import Settings
     from scraper.blockpage import ComparisonCheck
-    from scraper.fetch import Fetcher, fetch_with_retries
+    from scraper.fetch import Fetcher
     from scraper.politeness import Politeness
+    from scraper.retry import fetch_with_retries
     from scraper.urls import host_of
 
     settings = Settings.model_validate(

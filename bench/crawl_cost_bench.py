@@ -155,7 +155,7 @@ def instrumented_crawl(
     from crawl_bench import crawl_settings
 
     import scraper.crawl
-    import scraper.fetch
+    import scraper.http
     from scraper.archive import WarcArchive
     from scraper.blockpage import ComparisonCheck
     from scraper.crawl import crawl
@@ -186,7 +186,7 @@ def instrumented_crawl(
                 clock.wrap(ComparisonCheck, method, "block-page check")
             clock.wrap(WarcArchive, "write_response", "WARC record")
             clock.wrap(CrawlState, "record_many", "recording the rows (group commits)")
-            clock.replace(scraper.fetch, "hashlib", type("hashlib", (), {"sha256": sha256}))
+            clock.replace(scraper.http, "hashlib", type("hashlib", (), {"sha256": sha256}))
             clock.replace(scraper.crawl, "fetch_robots", robots_then_discovery)
             clock.replace(CrawlState, "pending_after", first_pages_end_discovery)
             started, wall = time.thread_time(), time.perf_counter()

@@ -30,23 +30,22 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser
 
 from schemas.database import COUNTERS, OUTCOMES
-from schemas.errors import SiteUnavailable
+from schemas.errors import (
+    BlockedPage,
+    FetchError,
+    RetryAfterTooLong,
+    RobotsDisallowed,
+    SiteUnavailable,
+)
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge
 from scraper.archive import WarcArchive
 from scraper.blockpage import ComparisonCheck
-from scraper.fetch import (
-    Attempts,
-    BlockedPage,
-    Fetcher,
-    FetchError,
-    Response,
-    RetryAfterTooLong,
-    RobotsDisallowed,
-    fetch_with_retries,
-)
+from scraper.fetch import Fetcher
 from scraper.politeness import BreakerNotes, BreakerOpen, BreakerTripped, Politeness
 from scraper.recorder import Recorder
+from scraper.response import Response
+from scraper.retry import Attempts, fetch_with_retries
 from scraper.robots import Robots, fetch_robots
 from scraper.signals import run_until_signalled
 from scraper.sitemaps import SitemapTally, comparison_urls

@@ -13,9 +13,10 @@ from urllib.parse import urljoin
 
 from protego import Protego
 
-from schemas.errors import RobotsUnreachable
+from schemas.errors import FetchError, RetryAfterTooLong, RobotsUnreachable
 from schemas.settings import RetrySettings
-from scraper.fetch import Fetcher, FetchError, RetryAfterTooLong, fetch_with_retries
+from scraper.fetch import Fetcher
+from scraper.retry import fetch_with_retries
 
 MAX_ROBOTS_BYTES = 500 * 1024
 

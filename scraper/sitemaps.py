@@ -17,9 +17,12 @@ from typing import Any
 from urllib.parse import urljoin
 from xml.etree.ElementTree import Element, ParseError, XMLPullParser
 
-from schemas.errors import SitemapRefused
+from schemas.errors import FetchError, SitemapRefused
 from schemas.settings import RetrySettings
-from scraper.fetch import Fetcher, FetchError, Inflater, Response, fetch_with_retries
+from scraper.fetch import Fetcher
+from scraper.inflate import Inflater
+from scraper.response import Response
+from scraper.retry import fetch_with_retries
 from scraper.urls import comparison_slugs, is_web_url, normalize_url
 
 log = logging.getLogger(__name__)

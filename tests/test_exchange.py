@@ -1,4 +1,4 @@
-"""One HTTP exchange (``scraper.fetch.HttpxExchange``) against a small server on
+"""One HTTP exchange (``scraper.http.HttpxExchange``) against a small server on
 127.0.0.1 that records what it was sent and misbehaves on request: the request's headers,
 no cookies kept, echoed validators sent as the bytes that came in, and every failure a
 ``FetchError`` that leaves the connection places free for the next request."""
@@ -14,7 +14,8 @@ from support.demo_site import free_port
 
 from schemas.errors import BadRequest, TransientError
 from schemas.settings import LimitSettings
-from scraper.fetch import HttpxExchange, Response
+from scraper.http import HttpxExchange
+from scraper.response import Response
 
 ETAG = b'W/"caf\xe9"'  # one non-ASCII byte, as some servers send
 
