@@ -31,9 +31,7 @@ def time_phrase(months: MonthsRange, unit: str) -> str:
     return f"{lo}-{hi} months"
 
 
-def _time_sentence(
-    rng: random.Random, ra: Role, rb: Role, ma: MonthsRange, mb: MonthsRange
-) -> str:
+def _time_sentence(rng: random.Random, ra: Role, rb: Role, ma: MonthsRange, mb: MonthsRange) -> str:
     name_a, name_b = _named(ra), _named(rb)
     if ma == mb and ra.time_unit == rb.time_unit:
         return (
