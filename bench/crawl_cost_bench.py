@@ -154,8 +154,8 @@ def instrumented_crawl(
     """One crawl on a fresh database and archive: (CPU s, wall s, pages, {item: CPU s})."""
     from crawl_bench import crawl_settings
 
-    import scraper.crawl
     import scraper.http
+    import scraper.robots_cache
     from scraper.archive import WarcArchive
     from scraper.blockpage import ComparisonCheck
     from scraper.crawl import crawl
@@ -165,7 +165,7 @@ def instrumented_crawl(
     workdir = Path(tempfile.mkdtemp(prefix="crawl-cost-"))
     settings = crawl_settings(base_url, concurrency, workdir)
     discovery = _Discovery(clock.spent)
-    fetch_robots = scraper.crawl.fetch_robots
+    fetch_robots = scraper.robots_cache.fetch_robots
     pending_after = CrawlState.pending_after
 
     async def robots_then_discovery(*args: Any, **kwargs: Any) -> Any:
@@ -187,7 +187,7 @@ def instrumented_crawl(
             clock.wrap(WarcArchive, "write_response", "WARC record")
             clock.wrap(CrawlState, "record_many", "recording the rows (group commits)")
             clock.replace(scraper.http, "hashlib", type("hashlib", (), {"sha256": sha256}))
-            clock.replace(scraper.crawl, "fetch_robots", robots_then_discovery)
+            clock.replace(scraper.robots_cache, "fetch_robots", robots_then_discovery)
             clock.replace(CrawlState, "pending_after", first_pages_end_discovery)
             started, wall = time.thread_time(), time.perf_counter()
             report = crawl(settings, progress=False)

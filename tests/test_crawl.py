@@ -488,7 +488,7 @@ def test_follow_links_and_role_seeds(
     demo_site: RunningSite,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    from scraper.crawl import comparison_links
+    from scraper.links import comparison_links
 
     site = demo_site.site
     start = site.paths[0]

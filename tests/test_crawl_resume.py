@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from scraper.archive import read_body
-from scraper.crawl import workers_for
 from scraper.urls import comparison_slugs, page_key
+from scraper.workers import workers_for
 from store.db import connect
 
 IN_FLIGHT = 4
