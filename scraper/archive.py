@@ -9,7 +9,7 @@ The stored body is the one that came over the wire, ``Content-Encoding`` and all
 the chunked transfer coding is undone, the header kept as
 ``X-Archive-Orig-Transfer-Encoding``), as WARC readers expect. A gzip-encoded payload is
 already compressed, so its record's gzip member stores it without compressing it again
-(level 0: deflating 200 KB pages again costs more CPU than the rest of the crawl);
+(level 0: deflating compressed bytes again spends CPU for nothing);
 other payloads are deflated at ``compress_level``. ``read_body`` undoes the
 ``Content-Encoding`` and returns the decoded HTML, the bytes the crawler hashed.
 

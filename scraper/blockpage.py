@@ -35,9 +35,9 @@ class ComparisonCheck:
 
     Fed chunk by chunk while the body streams in; looked at once ``STEP`` new bytes have
     come, and only within the first ``LIMIT`` bytes. It is decided at the first ``<h1>``
-    that names a role or follows a title that does (a few KB into a comparison page), else
-    at ``LIMIT`` or at the end of the body, so a 200 KB page costs two short searches and
-    the texts of one title and one h1."""
+    that names a role or follows a title that does (near the top of a comparison page),
+    else at ``LIMIT`` or at the end of the body, so a live-size page costs two short
+    searches and the texts of one title and one h1."""
 
     STEP = 8192
     LIMIT = 64 * 1024

@@ -55,10 +55,10 @@ def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
 def _without_script_bodies(html: str) -> str:
     """``html`` less the bodies of its large ``<script>`` elements.
 
-    A live page is mostly the JSON payload of one script (100-300 KB) that holds nothing
-    the record needs; leaving it out before parsing saves most of the parse. Only a body
-    without any ``<`` is left out: such a body is one run of text whatever the tokenizer's
-    state, so the rest of the document parses exactly as before.
+    A live page is mostly the JSON payload of one script that holds nothing the record
+    needs; leaving it out before parsing saves most of the parse. Only a body without any
+    ``<`` is left out: such a body is one run of text whatever the tokenizer's state, so
+    the rest of the document parses exactly as before.
     """
     if len(html) < _SCRIPT_KEEP * 8:
         return html

@@ -1,18 +1,17 @@
 """Recording fetched pages: the body into the WARC archive at once, the rows in group commits.
 
 Runs on the crawl's event loop, with no thread. A store thread was tried first, to let
-sqlite and zlib work while the loop fetched; measured, it cost more than it saved: the two
-threads took the GIL from each other after every socket, sqlite and zlib call, and a page
-cost 2.5-3.6 ms of CPU instead of 1.9 (``bench/crawl_bench.py``, 2 in flight). Inside a
-crawl, a live-size page's WARC record takes 0.18-0.19 ms (a gzip-encoded body is stored,
-not deflated again) and its share of a group commit 0.09-0.10 ms
-(``bench/crawl_cost_bench.py``): short enough to run between socket reads.
+sqlite and zlib work while the loop fetched; it cost more CPU per page than it saved: the
+two threads took the GIL from each other after every socket, sqlite and zlib call. A
+page's WARC record (a gzip-encoded body is stored, not deflated again) and its share of a
+group commit are short enough to run between socket reads; ``bench/crawl_cost_bench.py``
+times both inside a crawl, and the README's Benchmarks section keeps the figures.
 
 A worker hands its page to ``Recorder.record`` and waits until the transaction that holds
 it has committed; only then does it take another URL. So a crawl killed at any moment has
 at most one fetched-but-unrecorded page per worker (fetched again by the next run), never a
 recorded page it fetches twice. Pages waiting together are committed together: as soon as
-``batch`` are waiting (``scraper.crawl.group_size``), or after ``delay`` seconds.
+``batch`` are waiting (``scraper.workers.group_size``), or after ``delay`` seconds.
 
 The database is written from the loop, so a commit that has to wait for another writer
 stalls the crawl for as long (``busy_timeout``, 30 s at most). Every command that writes
