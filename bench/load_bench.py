@@ -27,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from demosite.generator import catalog, role_figures
-from pipeline.load import load_records, side_sha256
+from pipeline.load import load_records
 from schemas.database import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord, RoleRef, Sides
+from schemas.rows import side_sha256
 from scraper.urls import comparison_path
 from store.db import connect
 

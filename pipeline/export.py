@@ -25,7 +25,7 @@ from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.lock import pid_alive
+from scraper.processes import pid_alive
 from scraper.text import visible_start
 from store.db import connect
 

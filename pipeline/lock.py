@@ -3,7 +3,7 @@
 The OS releases the lock when every process holding its open file description is gone
 (even after SIGKILL), so a stale lock never blocks the next scheduled run. The file is
 opened close-on-exec and no child process of a run shares it (the parse workers come from
-a fork server, ``pipeline.reparse``). The file holds who took it, for the message the
+a fork server, ``pipeline.load.source``). The file holds who took it, for the message the
 second run prints and for ``careers status``; a run that ends empties it.
 
 Holding the lock is also what makes the ``runs`` table trustworthy: under it, a run left
@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from schemas.errors import Holder, LockHeld
+from scraper.processes import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -51,17 +52,6 @@ def holder_alive(holder: Holder) -> bool:
     if not isinstance(pid, int) or holder.get("host", socket.gethostname()) != socket.gethostname():
         return True
     return pid_alive(pid)
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether process ``pid`` exists (one of another user's counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def lock_users(path: Path) -> list[int]:

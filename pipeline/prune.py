@@ -13,6 +13,10 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from store.crawl_state import PRUNABLE_FETCHES, prune_old_runs
+from store.db import transaction
+from store.issues import forget_fetches
+
 
 @dataclass
 class PruneResult:
@@ -22,48 +26,18 @@ class PruneResult:
     bytes_freed: int
 
 
-_OLD_RUNS = """
-    SELECT run_id FROM runs
-    WHERE run_id NOT IN (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT :keep)
-      AND finished_at IS NOT NULL
-"""
-
-_PRUNABLE_FETCHES = f"""
-    SELECT fetch_id FROM fetches
-    WHERE run_id IN ({_OLD_RUNS})
-      AND coalesce(load_state, '') NOT IN ('pending', 'failed')
-      AND NOT EXISTS (SELECT 1 FROM role_observations o WHERE o.fetch_id = fetches.fetch_id)
-"""
-
-
 def prune(conn: sqlite3.Connection, archive_dir: Path, keep_runs: int) -> PruneResult:
     if keep_runs < 1:
         raise ValueError("--keep-runs must be at least 1")
-    params = {"keep": keep_runs}
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        conn.execute("CREATE TEMP TABLE prune_fetches AS " + _PRUNABLE_FETCHES, params)
-        conn.execute(
-            "UPDATE parse_issues SET fetch_id = NULL "
-            "WHERE fetch_id IN (SELECT fetch_id FROM prune_fetches)"
-        )
-        fetch_rows = conn.execute(
-            "DELETE FROM fetches WHERE fetch_id IN (SELECT fetch_id FROM prune_fetches)"
-        ).rowcount
-        frontier_rows = conn.execute(
-            f"DELETE FROM frontier WHERE run_id IN ({_OLD_RUNS})", params
-        ).rowcount
-        conn.execute("DROP TABLE prune_fetches")
+    with transaction(conn):
+        forget_fetches(conn, PRUNABLE_FETCHES, {"keep": keep_runs})
+        fetch_rows, frontier_rows = prune_old_runs(conn, keep_runs)
         referenced = {
             r[0]
             for r in conn.execute(
                 "SELECT DISTINCT warc_file FROM fetches WHERE warc_file IS NOT NULL"
             )
         }
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     files, freed = _remove_unreferenced(archive_dir, referenced)
     return PruneResult(fetch_rows, frontier_rows, files, freed)
 

@@ -1,4 +1,6 @@
-"""Data-quality checks run at load time.
+"""Data-quality checks run at load time that need more than the page: a role's figures
+on other pages, and null shares against the previous run (the page's own checks are
+``schemas.rows.side_checks``, run by the parse workers).
 
 Each check yields ``Issue`` values; the loader writes them to ``parse_issues`` (kind
 ``dq_...``) and counts them on the run. A check is identified across runs by its
@@ -10,41 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from schemas.database import DISAGREE_TOLERANCE
-from schemas.records import SCALAR_FIELDS, Side, SideRecord
+from schemas.rows import Issue
 
-SHARE_TOLERANCE = 1.5
-"""Gender and race shares must sum to 100 within this many points."""
-HOURS_PER_YEAR = 2080
-HOURLY_TOLERANCE = 0.05
-"""The hourly rate must be within 5% of yearly salary / 2080."""
 NULL_JUMP = 0.25
 """A column whose share of nulls rises by more than this between runs is flagged."""
 NULL_JUMP_MIN_SIDES = 20
 """Both runs need at least this many role figures loaded before null shares are compared."""
-
-
-@dataclass(frozen=True)
-class Issue:
-    kind: str
-    check_key: str
-    message: str
-    side: Side | None = None
-    table: str | None = None
-    row: str | None = None
-    raw: str | None = None
-
-
-def figures_of(side: SideRecord) -> dict[str, Any]:
-    """A side's figures keyed by their column names (``FIGURE_COLUMNS``)."""
-    figures = {name: getattr(side, name) for name in SCALAR_FIELDS}
-    months = side.months_to_become
-    figures["months_to_become_min"] = months.min if months else None
-    figures["months_to_become_max"] = months.max if months else None
-    return figures
 
 
 def figures_differ(x: Any, y: Any) -> bool:
@@ -55,57 +31,6 @@ def figures_differ(x: Any, y: Any) -> bool:
     if isinstance(x, int | float) and isinstance(y, int | float):
         return abs(x - y) > DISAGREE_TOLERANCE * max(abs(x), abs(y))
     return bool(x != y)
-
-
-def _share_check(
-    kind: str, shares: Mapping[str, float] | None, side: Side, page: str
-) -> Iterator[Issue]:
-    if not shares:
-        return
-    total = sum(shares.values())
-    if abs(total - 100) > SHARE_TOLERANCE:
-        field = "gender_pct" if kind == "dq_gender_sum" else "race_pct"
-        yield Issue(
-            kind,
-            f"{page}|{side}|{field}",
-            f"{field} sums to {total:g}, not 100 ± {SHARE_TOLERANCE:g}",
-            side=side,
-            table="demographics",
-            row=field,
-            raw=", ".join(f"{k}: {v:g}" for k, v in shares.items()),
-        )
-
-
-def side_checks(side: SideRecord, which: Side, page: str) -> Iterator[Issue]:
-    """The per-page checks of one side: shares, salary range order, hourly vs yearly."""
-    yield from _share_check("dq_gender_sum", side.gender_pct, which, page)
-    yield from _share_check("dq_race_sum", side.race_pct, which, page)
-    low, avg, high = side.salary_range_low_usd, side.average_salary_usd, side.salary_range_high_usd
-    ordered = [v for v in (low, avg, high) if v is not None]
-    if ordered != sorted(ordered):
-        yield Issue(
-            "dq_salary_range",
-            f"{page}|{which}|salary_range",
-            "salary range is not low <= average <= high",
-            side=which,
-            table="salary",
-            row="salary_range",
-            raw=f"low={low} average={avg} high={high}",
-        )
-    hourly, yearly = side.hourly_rate_usd, side.yearly_salary_usd
-    if hourly is not None and yearly:
-        expected = yearly / HOURS_PER_YEAR
-        if abs(hourly - expected) > HOURLY_TOLERANCE * expected:
-            yield Issue(
-                "dq_hourly_rate",
-                f"{page}|{which}|hourly_rate_usd",
-                f"hourly rate {hourly:g} is not within {HOURLY_TOLERANCE:.0%} of "
-                f"yearly / {HOURS_PER_YEAR} = {expected:.2f}",
-                side=which,
-                table="overview",
-                row="hourly_rate_usd",
-                raw=f"hourly={hourly:g} yearly={yearly}",
-            )
 
 
 StoredFigures = Callable[[str, str], "tuple[str, dict[str, Any]] | None"]

@@ -14,7 +14,7 @@ one is refused rather than silently rebuilt.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
 from schemas.errors import SchemaTooNew
@@ -432,13 +432,64 @@ _V6_UNPARSED_NOT_GONE = "DROP VIEW unparsed_pages;\n" + _unparsed_pages_view(
 404 itself, so a run that held its 404s back (``run.max_gone_fraction``) hid every refused
 page."""
 
-MIGRATIONS: Sequence[str] = (
+ROLE_SEARCH_COLUMNS: tuple[str, ...] = ("role_slug", "title", "description", "skills")
+ROLE_SEARCH_FTS: tuple[str, ...] = ("title", "description", "skills")
+"""The columns of ``role_search`` and those its full-text index ``role_search_fts`` holds."""
+
+ROLE_SEARCH_ROWS = """
+SELECT r.role_slug, r.title,
+  (SELECT o.description FROM role_observations o
+   WHERE o.role_slug = r.role_slug AND o.description IS NOT NULL
+   ORDER BY o.fetched_at DESC, o.observation_id DESC LIMIT 1) AS description,
+  (SELECT group_concat(k.skill, ', ') FROM (
+     SELECT s.skill FROM role_skills s
+     WHERE s.observation_id = (
+       SELECT o.observation_id FROM role_observations o
+       WHERE o.role_slug = r.role_slug
+         AND EXISTS (SELECT 1 FROM role_skills x WHERE x.observation_id = o.observation_id)
+       ORDER BY o.fetched_at DESC, o.observation_id DESC LIMIT 1)
+     ORDER BY s.rank) k) AS skills
+FROM roles r
+"""
+"""Each role's ``role_search`` row as the observations make it: its title, its latest
+description and its latest top skills (``", "``-joined, in rank order). Filter with a
+``WHERE`` on ``r.role_slug``."""
+
+_V7_ROLE_SEARCH = f"""
+CREATE TABLE IF NOT EXISTS role_search (
+    role_slug TEXT PRIMARY KEY REFERENCES roles(role_slug),
+    title TEXT NOT NULL,
+    description TEXT,
+    skills TEXT
+);
+INSERT OR IGNORE INTO role_search ({", ".join(ROLE_SEARCH_COLUMNS)}) {ROLE_SEARCH_ROWS};
+"""
+
+
+def _v7_role_search(conn: sqlite3.Connection) -> None:
+    """v7: ``role_search``, one row per role for full-text search, and its FTS5 index
+    ``role_search_fts`` with the triggers that keep it in step (``enable_fts``). Runs
+    outside one transaction (sqlite-utils commits around its scripts), so every step is
+    safe to repeat: a migration killed halfway is finished by the next start."""
+    from sqlite_utils import Database
+
+    conn.executescript(f"BEGIN;\n{_V7_ROLE_SEARCH}\nCOMMIT;")
+    table = Database(conn, execute_plugins=False).table("role_search")
+    table.enable_fts(list(ROLE_SEARCH_FTS), create_triggers=True, replace=True)
+
+
+Migration = str | Callable[[sqlite3.Connection], None]
+"""A step of ``MIGRATIONS``: SQL run in one transaction, or, where a library must run its
+own statements, a function whose every step may be repeated."""
+
+MIGRATIONS: Sequence[Migration] = (
     _V1,
     _V2_QUALITY,
     _V3_RUN_NOTES,
     _V4_UNPARSED_PAGES,
     _V5_GUARDS,
     _V6_UNPARSED_NOT_GONE,
+    _v7_role_search,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -461,11 +512,13 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"understands ({SCHEMA_VERSION}); upgrade careers-etl"
         )
     for version in range(found, SCHEMA_VERSION):
+        step = MIGRATIONS[version]
+        script = step if isinstance(step, str) else ""
         try:
+            if callable(step):
+                step(conn)
             conn.executescript(
-                "BEGIN;\n"
-                + MIGRATIONS[version]
-                + f"\nPRAGMA user_version = {version + 1};\nCOMMIT;"
+                f"BEGIN;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;"
             )
         except sqlite3.Error:
             if conn.in_transaction:

@@ -117,3 +117,22 @@ def web_url_or_none(url: str | None) -> str | None:
     if url is None or not is_web_url(url):
         return None
     return normalize_url(url)
+
+
+def record_place(
+    record_url: str | None, fetch_url: str | None, slugs: tuple[str, str]
+) -> tuple[str, str, str | None]:
+    """``(url, page_key, canonical_url)`` of a parsed record: the URL it was fetched from
+    (else the one it names, else its comparison path), its page key, and its canonical
+    URL when it is a web URL (the fetched URL for a record read without a fetch)."""
+    if fetch_url is not None:
+        url = normalize_url(fetch_url)
+    elif record_url:
+        url = normalize_url(record_url)
+    else:
+        url = comparison_path(*slugs)
+    if record_url is None:
+        canonical = None
+    else:
+        canonical = web_url_or_none(url if fetch_url is None else record_url)
+    return url, page_key(url), canonical

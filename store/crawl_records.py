@@ -69,3 +69,15 @@ class GoneCount:
 PageResult = tuple[FrontierItem, FetchRecord, dict[str, int], Iterable[str]]
 """One fetched page as ``record_many`` writes it: the frontier item, its fetch log row,
 the counters it moves and the links found on it."""
+
+
+@dataclass(frozen=True)
+class FetchRef:
+    """The fetch log row a page came from (absent for records read from JSON lines)."""
+
+    fetch_id: int
+    url: str
+    fetched_at: str
+    run_id: str
+    warc_file: str | None = None
+    warc_offset: int | None = None

@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 from schemas.database import COUNTERS, utc_now
 from scraper.urls import page_key
-from store.crawl_records import LOADABLE, FetchRecord, FrontierItem, GoneCount, Known, PageResult
+from store.crawl_records import (
+    LOADABLE,
+    FetchRecord,
+    FrontierItem,
+    GoneCount,
+    Known,
+    PageResult,
+)
 from store.db import transaction
 from store.runs import (
     finish_run,
@@ -350,3 +357,42 @@ class CrawlState:
             mark_complete(conn, self.run_id, complete)
             if exit_code is not None:
                 finish_run(conn, self.run_id, exit_code)
+
+
+def mark_loaded(
+    conn: sqlite3.Connection, updates: Iterable[tuple[str, str | None, str | None, int]]
+) -> None:
+    """Set ``(load_state, loaded_at, charset, fetch_id)`` on fetches the loader took;
+    a charset of None keeps the one recorded."""
+    conn.executemany(
+        "UPDATE fetches SET load_state = ?, loaded_at = ?, charset = coalesce(?, charset) "
+        "WHERE fetch_id = ?",
+        updates,
+    )
+
+
+_OLD_RUNS = """
+    SELECT run_id FROM runs
+    WHERE run_id NOT IN (SELECT run_id FROM runs ORDER BY started_at DESC LIMIT :keep)
+      AND finished_at IS NOT NULL"""
+PRUNABLE_FETCHES = f"""
+    SELECT fetch_id FROM fetches
+    WHERE run_id IN ({_OLD_RUNS})
+      AND coalesce(load_state, '') NOT IN ('pending', 'failed')
+      AND NOT EXISTS (SELECT 1 FROM role_observations o WHERE o.fetch_id = fetches.fetch_id)"""
+"""Fetch-log rows only runs older than the last ``:keep`` need: no observation was loaded
+from them and their page is not waiting to be (re)parsed."""
+
+
+def prune_old_runs(conn: sqlite3.Connection, keep_runs: int) -> tuple[int, int]:
+    """Delete the ``PRUNABLE_FETCHES`` and the frontier rows of old, finished runs;
+    returns ``(fetch rows, frontier rows)`` deleted. Run it in a transaction, after the
+    issues of those fetches let go of them (``store.issues.forget_fetches``)."""
+    params = {"keep": keep_runs}
+    fetch_rows = conn.execute(
+        f"DELETE FROM fetches WHERE fetch_id IN ({PRUNABLE_FETCHES})", params
+    ).rowcount
+    frontier_rows = conn.execute(
+        f"DELETE FROM frontier WHERE run_id IN ({_OLD_RUNS})", params
+    ).rowcount
+    return fetch_rows, frontier_rows

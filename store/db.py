@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from schemas.database import migrate
+
+T = TypeVar("T")
 
 
 def open_db(path: Path | str) -> Database:
@@ -106,3 +109,11 @@ def replacing(path: Path) -> Iterator[Path]:
 
 def write_json_atomic(path: Path, data: Mapping[str, Any]) -> Path:
     return write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of ``size`` (the last one shorter): for statements with a
+    bounded number of parameters, and batches."""
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk

@@ -15,9 +15,10 @@ import pytest
 from test_load_support import _databases_stay_clean, add_run, pages  # noqa: F401
 
 from pipeline.load import load_records
-from pipeline.quality import figures_differ, figures_of
+from pipeline.quality import figures_differ
 from schemas.database import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord
+from schemas.rows import figures_of
 from scraper.urls import page_key
 from store.db import connect
 

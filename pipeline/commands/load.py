@@ -25,7 +25,7 @@ def _records(files: tuple[str, ...]) -> Iterator[Any]:
     """``Parsed`` pages from JSON lines; a line that is not a record is a failed page."""
     from pydantic import ValidationError
 
-    from pipeline.load import Parsed
+    from pipeline.load.source import Parsed, from_record
     from schemas.records import ComparisonRecord
 
     for path in files:
@@ -33,7 +33,7 @@ def _records(files: tuple[str, ...]) -> Iterator[Any]:
             if not line.strip():
                 continue
             try:
-                yield Parsed(ComparisonRecord.model_validate_json(line))
+                yield from_record(ComparisonRecord.model_validate_json(line))
             except ValidationError as exc:
                 first = exc.errors()[0]
                 message = f"not a comparison record: {first['loc']}: {first['msg']}"
@@ -57,7 +57,7 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
     load found new data-quality failures.
     """
     from pipeline.load import load_pending, load_records
-    from pipeline.reparse import start_worker_server
+    from pipeline.load.source import start_worker_server
     from schemas.verdict import format_kinds
     from store.db import connect
 
@@ -65,7 +65,7 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
         raise click.UsageError("--reparse re-reads the archive; it takes no FILE")
     settings = settings_from(params)
     if not files:
-        start_worker_server(settings.run.workers)  # before the lock: see pipeline.reparse
+        start_worker_server(settings.run.workers)  # before the lock: see pipeline.load.source
     with exclusive(settings, "reparse" if reparse else "load"):
         conn = connect(settings.output.db)
         try:
