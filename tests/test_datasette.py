@@ -1,13 +1,14 @@
 """Datasette on a real ``careers.db``: two ``careers refresh`` runs of the demo site with
 changes made between them through its admin endpoints, served in process with
 ``schemas/metadata.json``. The canned queries answer what the README's queries answer,
-and table pages show the column descriptions."""
+table pages show the column descriptions, and the ``role_search`` table page searches."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -159,3 +160,39 @@ def test_a_table_page_shows_the_column_descriptions(
     documented = metadata["databases"]["careers"]["tables"][table]
     assert column_descriptions(page.text) == documented["columns"]
     assert documented["description"] in LexborHTMLParser(page.text).text()
+
+
+def words(text: str | None) -> set[str]:
+    """The words FTS5's default tokenizer (unicode61) indexes, for ASCII text: runs of
+    letters and digits, case folded."""
+    return set(re.findall(r"[^\W_]+", (text or "").casefold()))
+
+
+def test_the_role_search_page_finds_a_role_by_a_word_of_its_description(
+    datasette: Datasette, careers_db: Path
+) -> None:
+    with closing(sqlite3.connect(careers_db)) as conn:
+        rows = conn.execute("SELECT role_slug, title, description, skills FROM role_search")
+        indexed = {r[0]: (words(r[2]), words(" ".join(x or "" for x in r[1:]))) for r in rows}
+    assert len(indexed) > 1
+    # the description word found in the fewest roles, to show the search narrows
+    word = min(
+        (
+            w
+            for description, _ in indexed.values()
+            for w in description
+            if w.isascii() and w.isalpha()
+        ),
+        key=lambda w: (sum(w in every for _, every in indexed.values()), w),
+    )
+    expected = sorted(slug for slug, (_, every) in indexed.items() if word in every)
+    assert len(expected) < len(indexed)
+
+    page = get(datasette, "/careers/role_search", _search=word)
+    assert page.status_code == 200
+    box = LexborHTMLParser(page.text).css_first('input[type="search"][name="_search"]')
+    assert box is not None, "Datasette shows no search box on the role_search page"
+    assert box.attributes.get("value") == word
+    found = get(datasette, "/careers/role_search.json", _search=word, _shape="objects")
+    assert sorted(row["role_slug"] for row in found.json()["rows"]) == expected
+    assert any(word in words(row["description"]) for row in found.json()["rows"])
