@@ -92,25 +92,7 @@ async def fetch_with_retries(
         if attempts.made > 1:
             attempts.retried += 1
         response = await fetcher.get(url, headers, check)
-        status = response.status
-        if status in RETRY_STATUSES:
-            wait = parse_retry_after(response.header("retry-after"))
-            if on_response:
-                on_response(host, status == 429)
-            if wait is not None and wait > retries.retry_after_cap:
-                raise RetryAfterTooLong(status, wait, retries.retry_after_cap)
-            if wait is not None:
-                fetcher.politeness.gate(host).pause(wait)
-            raise RetryableStatus(status, wait, response.url)
-        if status == 200 and response.looks_right is False:
-            attempts.blocked += 1
-            response.close()
-            if on_response:
-                on_response(host, True)
-            raise BlockedPage(response)
-        if on_response:
-            on_response(host, False)
-        return response
+        return _judged(response, host, fetcher, retries, attempts, on_response)
 
     retrying = AsyncRetrying(
         stop=stop,
@@ -122,3 +104,35 @@ async def fetch_with_retries(
         with try_:
             return await attempt()
     raise AssertionError("unreachable: tenacity either returns or re-raises")
+
+
+def _judged(
+    response: Response,
+    host: str,
+    fetcher: Fetcher,
+    retries: RetrySettings,
+    attempts: Attempts,
+    on_response: Callable[[str, bool], None] | None,
+) -> Response:
+    """``response`` when it is an answer to keep; else the error that retries it (a
+    retryable status, its ``Retry-After`` pausing ``host``; a block page) or defers it
+    (a ``Retry-After`` above the cap). ``on_response`` hears whether it refused us."""
+    status = response.status
+    if status in RETRY_STATUSES:
+        wait = parse_retry_after(response.header("retry-after"))
+        if on_response:
+            on_response(host, status == 429)
+        if wait is not None and wait > retries.retry_after_cap:
+            raise RetryAfterTooLong(status, wait, retries.retry_after_cap)
+        if wait is not None:
+            fetcher.politeness.gate(host).pause(wait)
+        raise RetryableStatus(status, wait, response.url)
+    if status == 200 and response.looks_right is False:
+        attempts.blocked += 1
+        response.close()
+        if on_response:
+            on_response(host, True)
+        raise BlockedPage(response)
+    if on_response:
+        on_response(host, False)
+    return response
