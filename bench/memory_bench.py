@@ -20,8 +20,10 @@ Scenarios: ``hostile-300`` (every fault of the demo site, slow answers stalling 
 difference is the growth with the site's size).
 
 ``--without MODULE`` makes MODULE unimportable in the refresh and its workers (a
-``sitecustomize`` on ``PYTHONPATH`` puts ``None`` in ``sys.modules``), to measure what an
-import that is not needed costs. The figures are in the README, under Operations.
+``sitecustomize`` on ``PYTHONPATH`` fails its import as if it were not installed), to
+measure what an import that is not needed costs. ``--source DIR`` measures another
+checkout (a ``git archive`` of an older commit, say) with the same bench. The figures are
+in the README, under Benchmarks.
 """
 
 from __future__ import annotations
@@ -119,7 +121,9 @@ def sample(root: psutil.Process) -> tuple[int, int, int, int, int] | None:
     return rss, pss, main_pss, pool_pss, counted
 
 
-def start_site(scenario: Scenario, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_site(
+    scenario: Scenario, port: int, log: Path, env: dict[str, str]
+) -> subprocess.Popen[bytes]:
     args = [
         str(CAREERS),
         "demo-site",
@@ -133,7 +137,9 @@ def start_site(scenario: Scenario, port: int, log: Path) -> subprocess.Popen[byt
     if scenario.slow_seconds is not None:
         args += ["--slow-seconds", str(scenario.slow_seconds)]
     with log.open("wb") as out:
-        site = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+        site = subprocess.Popen(
+            args, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, **env}
+        )
     url = f"http://127.0.0.1:{port}/"
     wait = [
         sys.executable,
@@ -142,37 +148,60 @@ def start_site(scenario: Scenario, port: int, log: Path) -> subprocess.Popen[byt
         str(site.pid),
         str(log),
     ]
-    if subprocess.run(wait, cwd=ROOT).returncode != 0:
+    if subprocess.run(wait, cwd=ROOT, env={**os.environ, **env}).returncode != 0:
         site.kill()
         raise SystemExit(f"the demo site did not start; see {log}")
     return site
 
 
-def hiding(modules: list[str], directory: Path) -> dict[str, str]:
-    """Environment that makes ``modules`` unimportable in every Python process started."""
-    if not modules:
+HIDING = """import sys
+
+
+class _Hidden:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in {modules!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (memory_bench --without)",
+                                      name=name)
+        return None
+
+
+sys.meta_path.insert(0, _Hidden())
+"""
+"""The ``sitecustomize`` of ``--without``: importing those modules fails as if they were
+not installed (``None`` in ``sys.modules`` would break pyarrow's check for pandas)."""
+
+
+def environment(without: list[str], source: Path | None, directory: Path) -> dict[str, str]:
+    """``PYTHONPATH`` for every Python process started: ``source`` first (a checkout to
+    measure instead of the installed one), and a ``sitecustomize`` making ``without``
+    unimportable."""
+    paths = [str(source)] if source else []
+    if without:
+        (directory / "sitecustomize.py").write_text(HIDING.format(modules=without), "utf-8")
+        paths.append(str(directory))
+    if not paths:
         return {}
-    (directory / "sitecustomize.py").write_text(
-        f"import sys\nfor _name in {modules!r}:\n    sys.modules.setdefault(_name, None)\n",
-        encoding="utf-8",
-    )
-    return {
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(directory), os.environ.get("PYTHONPATH")]))
-    }
+    return {"PYTHONPATH": os.pathsep.join([*paths, *filter(None, [os.environ.get("PYTHONPATH")])])}
 
 
 def run(
-    name: str, scenario: Scenario, port: int, interval: float, without: list[str], keep: Path | None
+    name: str,
+    scenario: Scenario,
+    port: int,
+    interval: float,
+    without: list[str],
+    source: Path | None,
+    keep: Path | None,
 ) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix=f"memory-{name}-"))
-    site = start_site(scenario, port, work / "demo-site.log")
+    site = start_site(scenario, port, work / "demo-site.log", environment([], source, work))
     peaks = {stage: Peak() for stage in STAGES}
     stage = ["crawl"]
     started = {"crawl": time.monotonic()}
     try:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
         environ.update(scenario.env, CAREERS_OUTPUT__RUNS_DIR=str(work / "runs"))
-        environ.update(hiding(without, work))
+        environ.update(environment(without, source, work))
         args = [
             str(CAREERS),
             "refresh",
@@ -249,8 +278,11 @@ def table(results: list[dict[str, Any]]) -> str:
     )
     rows = [head, "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for result in results:
-        label = result["scenario"] + (
-            f" without {','.join(result['without'])}" if result["without"] else ""
+        label = " ".join(
+            filter(
+                None,
+                [result["scenario"], result["label"]] + [f"without {m}" for m in result["without"]],
+            )
         )
         stages = result["stages"]
         for stage, peak in stages.items():
@@ -285,6 +317,10 @@ def main() -> None:
         metavar="MODULE",
         help="Make MODULE unimportable in the refresh (repeatable).",
     )
+    parser.add_argument(
+        "--source", type=Path, help="Measure this checkout of careers-etl instead (PYTHONPATH)."
+    )
+    parser.add_argument("--label", default="", help="Added to the scenario's name in the table.")
     parser.add_argument("--keep", type=Path, help="Copy each run's output directory here.")
     parser.add_argument("--json", type=Path, help="Also write the results here as JSON.")
     args = parser.parse_args()
@@ -296,7 +332,8 @@ def main() -> None:
         if args.pages:
             scenario = Scenario(args.pages, scenario.faults, scenario.slow_seconds, scenario.env)
         print(f"== {name}: {scenario.pages} pages, faults={scenario.faults}", flush=True)
-        results.append(run(name, scenario, args.port, args.interval, args.without, args.keep))
+        result = run(name, scenario, args.port, args.interval, args.without, args.source, args.keep)
+        results.append({**result, "label": args.label})
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -21,7 +21,6 @@ import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,10 @@ from store.db import connect
 if TYPE_CHECKING:
     import pyarrow as pa
 
-CHUNK_ROWS = 20_000
+CHUNK_ROWS = 1_000
+"""Rows read from SQLite at a time (as Python objects: the export's working memory)."""
+ROW_GROUP_ROWS = 20_000
+"""Rows per Parquet row group (held as Arrow arrays until written)."""
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 #: Row order of the views (tables are ordered by their primary key).
@@ -110,7 +112,7 @@ def _chunks(
 
     def chunks() -> Iterator[list[tuple[Any, ...]]]:
         while rows := cursor.fetchmany(CHUNK_ROWS):
-            yield [tuple(r) for r in rows]
+            yield rows if conn.row_factory is None else [tuple(r) for r in rows]
 
     return columns, chunks()
 
@@ -209,7 +211,10 @@ def arrow_schema(conn: sqlite3.Connection, name: str) -> pa.Schema:
 
 
 def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
-    """The same rows as the CSV, typed, raw text (Parquet is not opened by spreadsheets)."""
+    """The same rows as the CSV, typed, raw text (Parquet is not opened by spreadsheets).
+
+    Each chunk of rows becomes Arrow arrays at once (compact, unlike the rows' Python
+    objects); a row group is written every ``ROW_GROUP_ROWS`` rows."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -217,16 +222,24 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
     columns, chunks = _chunks(conn, name, kind)
     assert columns == schema.names, (columns, schema.names)
     text = [schema.field(c).type == pa.string() for c in columns]
-    first = next(chunks, [])
     tmp = _temporary(path)
     try:
         with pq.ParquetWriter(tmp, schema) as writer:
-            for rows in chain([first], chunks) if first else ():
-                data = {
-                    c: [str(r[i]) if text[i] and r[i] is not None else r[i] for r in rows]
-                    for i, c in enumerate(columns)
-                }
-                writer.write_table(pa.table(data, schema=schema))
+            held: list[pa.RecordBatch] = []
+            for rows in chunks:
+                arrays = [
+                    pa.array(
+                        [str(r[i]) if text[i] and r[i] is not None else r[i] for r in rows],
+                        type=schema.field(i).type,
+                    )
+                    for i in range(len(columns))
+                ]
+                held.append(pa.record_batch(arrays, schema=schema))
+                if sum(b.num_rows for b in held) >= ROW_GROUP_ROWS:
+                    writer.write_table(pa.Table.from_batches(held, schema))
+                    held = []
+            if held:
+                writer.write_table(pa.Table.from_batches(held, schema))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -249,6 +262,7 @@ def export_all(db_path: Path | str, csv_dir: Path | str) -> list[Path]:
     parquet = parquet_available()
     written: list[Path] = []
     conn = connect(db_path)
+    conn.row_factory = None  # rows as plain tuples: a chunk is held once
     try:
         conn.execute("BEGIN")  # one snapshot for every file
         for name, kind in relations(conn):
