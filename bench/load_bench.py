@@ -28,7 +28,7 @@ from typing import Any
 
 from demosite.generator import catalog, role_figures
 from pipeline.load import load_records
-from schemas.database import FIGURE_COLUMNS
+from schemas.columns import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord, RoleRef, Sides
 from schemas.rows import side_sha256
 from scraper.urls import comparison_path

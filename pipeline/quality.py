@@ -14,8 +14,8 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from schemas.database import DISAGREE_TOLERANCE
 from schemas.rows import Issue
+from schemas.views import DISAGREE_TOLERANCE
 
 NULL_JUMP = 0.25
 """A column whose share of nulls rises by more than this between runs is flagged."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from pipeline.exitcodes import failure
 from pipeline.status import unparsed_pages
-from schemas.database import COUNTERS, LOAD_COUNTERS
+from schemas.columns import COUNTERS, LOAD_COUNTERS
 from schemas.verdict import parse_failure_counts
 from store.db import connect
 from store.runs import close_dead_runs, record_failure, snapshot

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.lock import holder_alive, lock_path, lock_users, read_holder
-from schemas.database import COUNTERS, LOAD_COUNTERS
+from schemas.columns import COUNTERS, LOAD_COUNTERS
 from schemas.verdict import by_count, format_kinds
 
 STATUS_UNPARSED_SHOWN = 10

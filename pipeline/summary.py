@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TextIO
 
 from pipeline.logs import is_interactive
-from schemas.database import COUNTERS, LOAD_COUNTERS
+from schemas.columns import COUNTERS, LOAD_COUNTERS
 
 
 def format_summary(report: Mapping[str, Any], outputs: Mapping[str, str]) -> str:

@@ -14,77 +14,23 @@ one is refused rather than silently rebuilt.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 
+from schemas.columns import COUNTERS, LOAD_COUNTERS, scalar_type
 from schemas.errors import SchemaTooNew
 from schemas.records import SCALAR_FIELDS
-
-COUNTERS: tuple[str, ...] = (
-    "discovered",
-    "fetched",
-    "not_modified",
-    "unchanged",
-    "changed",
-    "new",
-    "retried",
-    "failed",
-    "gone",
-    "blocked",
-    "robots_skipped",
-    "deferred",
-    "bytes",
-    "rejected_urls",
-    "rejected_sitemaps",
-    "gone_held",
+from schemas.views import (
+    ANSWERED,
+    ROLE_SEARCH_COLUMNS,
+    ROLE_SEARCH_FTS,
+    ROLE_SEARCH_ROWS,
+    analyst_views,
+    unparsed_pages_view,
 )
-"""The crawl's counters, named the same in ``runs``, run reports, summaries and the report."""
-
-LOAD_COUNTERS: tuple[str, ...] = ("records_written", "warnings", "dq_failures")
-
-TRIED: tuple[str, ...] = (
-    "new",
-    "changed",
-    "unchanged",
-    "not_modified",
-    "failed",
-    "gone",
-    "blocked",
-)
-"""Counters of pages the run asked the site for and got an answer about."""
-OUTCOMES: tuple[str, ...] = (*TRIED, "deferred", "robots_skipped")
-"""What one fetch-log row says happened to a page (``fetches.outcome``); each is a counter."""
-FAILED: tuple[str, ...] = ("failed", "blocked")
-"""Counters of pages that could not be had; their share of ``TRIED`` decides exit code 1."""
-
-
-def failed_share(counters: Mapping[str, int], failed_parses: int = 0) -> tuple[int, int]:
-    """``(failed, tried)`` pages of a run: fetch failures, blocks and pages that did not
-    parse, out of every page tried. The same rule for ``careers crawl``, ``load`` and
-    ``refresh``."""
-    tried = sum(counters.get(k, 0) for k in TRIED)
-    return sum(counters.get(k, 0) for k in FAILED) + failed_parses, tried
-
-
-_SCALAR_TYPES = {
-    "yearly_salary_usd": "INTEGER",
-    "number_of_jobs": "INTEGER",
-    "average_salary_usd": "INTEGER",
-    "salary_range_low_usd": "INTEGER",
-    "salary_range_high_usd": "INTEGER",
-}
-
-
-def _scalar_type(name: str) -> str:
-    if name in _SCALAR_TYPES:
-        return _SCALAR_TYPES[name]
-    if name.endswith(("_pct", "_usd", "_age", "_experience", "satisfaction")):
-        return "REAL"
-    return "TEXT"
 
 
 def _scalar_columns() -> str:
-    return ",\n".join(f"    {name} {_scalar_type(name)}" for name in SCALAR_FIELDS)
+    return ",\n".join(f"    {name} {scalar_type(name)}" for name in SCALAR_FIELDS)
 
 
 def _shares_table(name: str) -> str:
@@ -105,99 +51,6 @@ _V1_COUNTERS: tuple[str, ...] = COUNTERS[: COUNTERS.index("bytes") + 1]
 
 def _counter_columns() -> str:
     return ",\n".join(f"    {c} INTEGER NOT NULL DEFAULT 0" for c in _V1_COUNTERS + LOAD_COUNTERS)
-
-
-FIGURE_COLUMNS: tuple[str, ...] = (*SCALAR_FIELDS, "months_to_become_min", "months_to_become_max")
-"""A role's figures as typed columns, named the same in ``role_observations`` and every view."""
-
-DISAGREE_TOLERANCE = 0.005
-"""Numbers on two pages disagree when they differ by more than this fraction (0.5%)."""
-
-_CURRENT_OBSERVATIONS = """
-    SELECT * FROM (
-        SELECT o.*, row_number() OVER (
-            PARTITION BY o.comparison_id, o.side
-            ORDER BY o.fetched_at DESC, o.observation_id DESC
-        ) AS _newest
-        FROM role_observations o
-    ) WHERE _newest = 1"""
-
-
-def _is_numeric(column: str) -> bool:
-    return column.startswith("months_to_become") or _scalar_type(column) != "TEXT"
-
-
-def _disagreement(column: str) -> str:
-    """SQL, evaluated per role over its comparisons' latest figures: true when they differ."""
-    if _is_numeric(column):
-        return (
-            f"(max({column}) - min({column}) > "
-            f"{DISAGREE_TOLERANCE} * max(abs(max({column})), abs(min({column}))))"
-        )
-    return f"(count(DISTINCT {column}) > 1)"
-
-
-def _analyst_views() -> str:
-    figures = ", ".join(f"r.{c}" for c in FIGURE_COLUMNS)
-    any_disagrees = " OR ".join(_disagreement(c) for c in FIGURE_COLUMNS)
-    which = " || ".join(
-        f"CASE WHEN {_disagreement(c)} THEN '{c},' ELSE '' END" for c in FIGURE_COLUMNS
-    )
-    sides = ",\n    ".join(
-        f"{s}.{c} AS {s}_{c}" for s in ("a", "b") for c in ("observation_id", *FIGURE_COLUMNS)
-    )
-    history = ", ".join(f"o.{c}" for c in FIGURE_COLUMNS)
-    return f"""
-CREATE VIEW role_latest AS
-WITH current AS ({_CURRENT_OBSERVATIONS}
-),
-ranked AS (
-    SELECT current.*, row_number() OVER (
-        PARTITION BY role_slug ORDER BY fetched_at DESC, comparison_id ASC, side ASC
-    ) AS _pick
-    FROM current
-),
-spread AS (
-    SELECT role_slug,
-        count(DISTINCT comparison_id) AS comparisons_seen,
-        CASE WHEN {any_disagrees} THEN 1 ELSE 0 END AS disagrees,
-        nullif(rtrim({which}, ','), '') AS disagreeing_fields
-    FROM current GROUP BY role_slug
-)
-SELECT r.role_slug, roles.title, {figures},
-    r.fetched_at, r.run_id, r.parser_version, r.comparison_id, r.side, r.observation_id,
-    spread.comparisons_seen, spread.disagrees, spread.disagreeing_fields
-FROM ranked r
-JOIN spread ON spread.role_slug = r.role_slug
-JOIN roles ON roles.role_slug = r.role_slug
-WHERE r._pick = 1;
-
-CREATE VIEW comparison_wide AS
-WITH current AS ({_CURRENT_OBSERVATIONS}
-)
-SELECT c.comparison_id,
-    min(c.role_a_slug, c.role_b_slug) || '|' || max(c.role_a_slug, c.role_b_slug) AS pair_key,
-    c.role_a_slug, ra.title AS role_a_title, c.role_b_slug, rb.title AS role_b_title,
-    c.page_key, c.url, c.canonical_url, c.higher_paid,
-    c.first_seen_at, c.last_seen_at, c.last_changed_at,
-    {sides}
-FROM comparisons c
-JOIN roles ra ON ra.role_slug = c.role_a_slug
-JOIN roles rb ON rb.role_slug = c.role_b_slug
-LEFT JOIN current a ON a.comparison_id = c.comparison_id AND a.side = 'a'
-LEFT JOIN current b ON b.comparison_id = c.comparison_id AND b.side = 'b';
-
-CREATE VIEW role_history AS
-SELECT o.role_slug, roles.title, o.fetched_at,
-    lead(o.fetched_at) OVER (
-        PARTITION BY o.comparison_id, o.side ORDER BY o.fetched_at, o.observation_id
-    ) AS superseded_at,
-    o.run_id, o.parser_version, o.comparison_id, o.side, c.page_key, o.observation_id,
-    {history}
-FROM role_observations o
-JOIN roles ON roles.role_slug = o.role_slug
-JOIN comparisons c ON c.comparison_id = o.comparison_id;
-"""
 
 
 _V1 = f"""
@@ -338,7 +191,7 @@ CREATE TABLE parse_issues (
 );
 CREATE INDEX parse_issues_run ON parse_issues(run_id, kind);
 CREATE INDEX parse_issues_fetch ON parse_issues(fetch_id);
-{_analyst_views()}
+{analyst_views()}
 """
 
 _V2_QUALITY = """
@@ -362,42 +215,7 @@ ALTER TABLE runs ADD COLUMN note TEXT;
 """
 """v3: a run that never finished (killed) is closed by the next run, with a note saying so."""
 
-ANSWERED: tuple[str, ...] = ("new", "changed", "unchanged", "not_modified", "gone")
-"""Outcomes in which the site said what the page is now (a body, "same as before", or
-"gone"): the latest of them decides whether a page is still on the site."""
-
-
-def _unparsed_pages_view(not_gone: str) -> str:
-    """The ``unparsed_pages`` view, with ``not_gone`` the rule that keeps a page gone from
-    the site off the list."""
-    return f"""
-CREATE VIEW unparsed_pages AS
-SELECT f.page_key, f.url, substr(i.kind, length('parse_') + 1) AS kind, i.message,
-    f.fetched_at, f.run_id, f.fetch_id, f.warc_file, f.warc_offset,
-    (SELECT min(c.comparison_id) FROM comparisons c WHERE c.page_key = f.page_key)
-        AS comparison_id
-FROM fetches f
-LEFT JOIN parse_issues i ON i.issue_id = (
-    SELECT min(p.issue_id) FROM parse_issues p
-    WHERE p.fetch_id = f.fetch_id AND p.kind LIKE 'parse\\_%' ESCAPE '\\'
-)
-WHERE f.load_state = 'failed' AND f.warc_file IS NOT NULL
-  AND NOT EXISTS (
-    SELECT 1 FROM fetches later
-    WHERE later.page_key = f.page_key AND later.warc_file IS NOT NULL
-      AND later.load_state IN ('loaded', 'failed')
-      AND (later.fetched_at > f.fetched_at
-           OR (later.fetched_at = f.fetched_at AND later.fetch_id > f.fetch_id))
-  )
-  AND NOT EXISTS (
-    SELECT 1 FROM comparisons seen
-    WHERE seen.page_key = f.page_key AND seen.last_seen_at > f.fetched_at
-  )
-  AND {not_gone};
-"""
-
-
-_V4_UNPARSED_PAGES = _unparsed_pages_view(
+_V4_UNPARSED_PAGES = unparsed_pages_view(
     f"""coalesce((
     SELECT g.outcome FROM fetches g
     WHERE g.page_key = f.page_key AND g.outcome IN ({", ".join(f"'{o}'" for o in ANSWERED)})
@@ -424,36 +242,13 @@ refused (not ``http``/``https`` on an allowed host; not XML or an XML with a DOC
 pages that answered 404/410 but were not marked gone because too many did at once
 (``run.max_gone_fraction``)."""
 
-_V6_UNPARSED_NOT_GONE = "DROP VIEW unparsed_pages;\n" + _unparsed_pages_view(
+_V6_UNPARSED_NOT_GONE = "DROP VIEW unparsed_pages;\n" + unparsed_pages_view(
     "NOT EXISTS (SELECT 1 FROM url_state s WHERE s.page_key = f.page_key AND s.gone_at IS NOT NULL)"
 )
 """v6: a page leaves ``unparsed_pages`` as gone only when the crawl marked it gone
 (``url_state.gone_at``), the one rule ``update_presence`` follows too; v4 read the latest
 404 itself, so a run that held its 404s back (``run.max_gone_fraction``) hid every refused
 page."""
-
-ROLE_SEARCH_COLUMNS: tuple[str, ...] = ("role_slug", "title", "description", "skills")
-ROLE_SEARCH_FTS: tuple[str, ...] = ("title", "description", "skills")
-"""The columns of ``role_search`` and those its full-text index ``role_search_fts`` holds."""
-
-ROLE_SEARCH_ROWS = """
-SELECT r.role_slug, r.title,
-  (SELECT o.description FROM role_observations o
-   WHERE o.role_slug = r.role_slug AND o.description IS NOT NULL
-   ORDER BY o.fetched_at DESC, o.observation_id DESC LIMIT 1) AS description,
-  (SELECT group_concat(k.skill, ', ') FROM (
-     SELECT s.skill FROM role_skills s
-     WHERE s.observation_id = (
-       SELECT o.observation_id FROM role_observations o
-       WHERE o.role_slug = r.role_slug
-         AND EXISTS (SELECT 1 FROM role_skills x WHERE x.observation_id = o.observation_id)
-       ORDER BY o.fetched_at DESC, o.observation_id DESC LIMIT 1)
-     ORDER BY s.rank) k) AS skills
-FROM roles r
-"""
-"""Each role's ``role_search`` row as the observations make it: its title, its latest
-description and its latest top skills (``", "``-joined, in rank order). Filter with a
-``WHERE`` on ``r.role_slug``."""
 
 _V7_ROLE_SEARCH = f"""
 CREATE TABLE IF NOT EXISTS role_search (
@@ -478,6 +273,14 @@ def _v7_role_search(conn: sqlite3.Connection) -> None:
     table.enable_fts(list(ROLE_SEARCH_FTS), create_triggers=True, replace=True)
 
 
+_V8_PORTABLE_VIEWS = (
+    "DROP VIEW role_latest;\nDROP VIEW comparison_wide;\nDROP VIEW role_history;\n"
+    + analyst_views(portable=True)
+)
+"""v8: the same analyst views, written without SQLite's two-argument ``min``/``max``
+(``pair_key``, the disagreement tolerance), which DuckDB read as aggregates and so could
+only read the views as text."""
+
 Migration = str | Callable[[sqlite3.Connection], None]
 """A step of ``MIGRATIONS``: SQL run in one transaction, or, where a library must run its
 own statements, a function whose every step may be repeated."""
@@ -490,13 +293,9 @@ MIGRATIONS: Sequence[Migration] = (
     _V5_GUARDS,
     _V6_UNPARSED_NOT_GONE,
     _v7_role_search,
+    _V8_PORTABLE_VIEWS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def utc_now() -> str:
-    """The timestamp format of every table: ISO 8601 UTC with milliseconds and ``Z``."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def user_version(conn: sqlite3.Connection) -> int:
@@ -517,9 +316,7 @@ def migrate(conn: sqlite3.Connection) -> int:
         try:
             if callable(step):
                 step(conn)
-            conn.executescript(
-                f"BEGIN;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;"
-            )
+            conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version + 1};\nCOMMIT;")
         except sqlite3.Error:
             if conn.in_transaction:
                 conn.rollback()

@@ -10,11 +10,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from schemas.database import ANSWERED, TRIED, failed_share
+from schemas.columns import FAILED, TRIED
 from schemas.errors import ExitCode
+from schemas.views import ANSWERED
 
 PARSE_PREFIX = "parse_"
 """``parse_issues.kind`` of a page that did not parse: ``parse_<ParseError kind>``."""
+
+
+def failed_share(counters: Mapping[str, int], failed_parses: int = 0) -> tuple[int, int]:
+    """``(failed, tried)`` pages of a run: fetch failures, blocks and pages that did not
+    parse, out of every page tried. The same rule for ``careers crawl``, ``load`` and
+    ``refresh``."""
+    tried = sum(counters.get(k, 0) for k in TRIED)
+    return sum(counters.get(k, 0) for k in FAILED) + failed_parses, tried
 
 
 @dataclass

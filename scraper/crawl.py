@@ -24,7 +24,7 @@ import logging
 import sys
 from dataclasses import dataclass, field
 
-from schemas.database import COUNTERS
+from schemas.columns import COUNTERS
 from schemas.errors import SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge

@@ -7,7 +7,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from schemas.database import OUTCOMES
+from schemas.columns import OUTCOMES
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID

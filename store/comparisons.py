@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from schemas.database import FIGURE_COLUMNS, ROLE_SEARCH_COLUMNS, ROLE_SEARCH_ROWS
+from schemas.columns import FIGURE_COLUMNS
+from schemas.views import ROLE_SEARCH_COLUMNS, ROLE_SEARCH_ROWS
 from store.db import as_database, chunks
 
 OBSERVATION_COLUMNS: tuple[str, ...] = (

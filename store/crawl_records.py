@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from schemas.database import OUTCOMES
+from schemas.columns import OUTCOMES
 
 LOADABLE = ("new", "changed")
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
-from schemas.database import COUNTERS, utc_now
+from schemas.columns import COUNTERS, utc_now
 from scraper.urls import page_key
 from store.crawl_records import (
     LOADABLE,

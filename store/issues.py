@@ -64,9 +64,7 @@ def drop_fetch_issues(conn: sqlite3.Connection, fetch_ids: Iterable[int]) -> set
     return {(kind, key) for kind, key in dropped}
 
 
-def forget_fetches(
-    conn: sqlite3.Connection, fetch_ids_sql: str, params: Mapping[str, Any]
-) -> None:
+def forget_fetches(conn: sqlite3.Connection, fetch_ids_sql: str, params: Mapping[str, Any]) -> None:
     """Keep the issues of fetches about to be pruned, without their ``fetch_id``
     (``fetch_ids_sql`` selects them, with ``params``)."""
     conn.execute(

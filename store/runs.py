@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from schemas.database import COUNTERS, LOAD_COUNTERS, utc_now
+from schemas.columns import COUNTERS, LOAD_COUNTERS, utc_now
 from schemas.errors import ExitCode
 
 INTERRUPTED = "interrupted"

@@ -15,7 +15,7 @@ import pytest
 from demosite.faults import PERMANENT, TRANSIENT
 from demosite.server import RunningSite
 from demosite.site import Missing
-from schemas.database import COUNTERS
+from schemas.columns import COUNTERS
 from schemas.errors import RobotsUnreachable
 from schemas.settings import Settings
 from scraper.archive import read_body

@@ -16,7 +16,7 @@ from test_load_support import _databases_stay_clean, add_run, pages  # noqa: F40
 
 from pipeline.load import load_records
 from pipeline.quality import figures_differ
-from schemas.database import FIGURE_COLUMNS
+from schemas.columns import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord
 from schemas.rows import figures_of
 from scraper.urls import page_key
@@ -56,8 +56,9 @@ def swapped(record: ComparisonRecord) -> ComparisonRecord:
 
 
 class Fixture:
-    """Two loads: r1 (12 pages, one role's salary altered on one page), then r2 (page 2
-    revised, page 3 compared the other way round, with a gender share that fails)."""
+    """Two loads: r1 (12 pages, one role's salary altered on one page, one role's
+    description mentioning a nurse), then r2 (page 2 revised, page 3 compared the other
+    way round, with a gender share that fails)."""
 
     def __init__(self, tmp_path: Path) -> None:
         first = [p.expected.model_copy(deep=True) for p in pages(range(12))]
@@ -69,6 +70,13 @@ class Fixture:
         i, side = seen[self.shared][-1]
         altered = first[i].side(side)  # type: ignore[arg-type]
         altered.yearly_salary_usd = int((altered.yearly_salary_usd or 0) * 1.1)
+        revised = {r.role(s).slug for r in (first[2], first[3]) for s in ("a", "b")}  # type: ignore[arg-type]
+        self.nurse = min(s for s in seen if s not in revised)
+        for record in first:
+            for side in ("a", "b"):
+                if record.role(side).slug == self.nurse:  # type: ignore[arg-type]
+                    figures = record.side(side)  # type: ignore[arg-type]
+                    figures.description = f"{figures.description or ''} Works beside the nurse."
         second = [pages([2], revision=1)[0].expected, swapped(first[3])]
         second[1].sides.a.gender_pct = {"male": 50.0, "female": 40.0}
         self.loads = [("r1", T1, first), ("r2", T2, second)]
@@ -170,6 +178,18 @@ def test_the_readme_has_the_queries_analysts_need() -> None:
 def test_every_readme_query_runs(fx: Fixture) -> None:
     for name in readme_queries():
         assert fx.run(name, role_slug=fx.shared), name
+
+
+def test_full_text_search_finds_a_role_by_a_word_of_its_description(fx: Fixture) -> None:
+    words = {
+        slug
+        for slug, role in fx.roles.items()
+        if "nurse" in f"{role['title']} {role['figures']['description']}".lower()
+    }
+    assert words == {fx.nurse}
+    found = fx.run("roles whose title, description or skills match a word")
+    assert [row[0] for row in found] == [fx.nurse]
+    assert "nurse" in found[0][2].lower()
 
 
 def test_highest_paying_roles(fx: Fixture) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.lock import run_lock
-from schemas.database import COUNTERS, LOAD_COUNTERS
+from schemas.columns import COUNTERS, LOAD_COUNTERS
 from schemas.errors import ExitCode
 
 FAST = {

@@ -21,7 +21,7 @@ from test_report_fixture import Fixture, FixtureRun, add_run, build
 
 from pipeline.cli import cli
 from pipeline.report import write_report
-from schemas.database import COUNTERS, LOAD_COUNTERS
+from schemas.columns import COUNTERS, LOAD_COUNTERS
 from schemas.errors import ReportError
 from store.db import connect
 

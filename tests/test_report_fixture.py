@@ -10,7 +10,7 @@ from pathlib import Path
 
 from demosite.generator import generate_page
 from pipeline.load import load_records
-from schemas.database import COUNTERS
+from schemas.columns import COUNTERS
 from schemas.records import ComparisonRecord
 from scraper.urls import page_key
 from store.db import connect

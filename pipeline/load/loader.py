@@ -20,7 +20,7 @@ from typing import Any
 from pipeline import quality
 from pipeline.load.history import History
 from pipeline.load.source import Parsed, from_record, loadable_fetches, parsed_pages
-from schemas.database import FIGURE_COLUMNS, utc_now
+from schemas.columns import FIGURE_COLUMNS, utc_now
 from schemas.records import ComparisonRecord
 from schemas.rows import Issue, PageRows
 from schemas.settings import RunSettings, Settings

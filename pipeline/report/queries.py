@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.database import COUNTERS, FIGURE_COLUMNS, LOAD_COUNTERS
+from schemas.columns import COUNTERS, FIGURE_COLUMNS, LOAD_COUNTERS
 
 Row = dict[str, Any]
 Shares = dict[str, float | None]

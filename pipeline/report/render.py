@@ -20,7 +20,8 @@ from plotly.offline import get_plotlyjs
 
 from pipeline.report import charts, queries, tables
 from pipeline.status import kind_counts, unparsed_pages
-from schemas.database import COUNTERS, LOAD_COUNTERS, SCHEMA_VERSION, user_version
+from schemas.columns import COUNTERS, LOAD_COUNTERS
+from schemas.database import SCHEMA_VERSION, user_version
 from schemas.errors import ReportError
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent

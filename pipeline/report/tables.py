@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pipeline.report.queries import Changes, Row, issue_group
 from pipeline.status import UnparsedPage
-from schemas.database import OUTCOMES
+from schemas.columns import OUTCOMES
 from scraper.urls import is_web_url
 
 ColumnType = Literal["text", "usd", "usd2", "int", "num", "pct", "bytes", "url", "bool"]
