@@ -114,6 +114,17 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+def parse_pool(workers: int) -> ProcessPoolExecutor:
+    """Up to ``workers`` parse workers, forked by the fork server on demand, each dying
+    with this process."""
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=worker_context(),
+        initializer=worker_init,
+        initargs=(os.getpid(),),
+    )
+
+
 def _stored(chunk: list[FetchRef]) -> list[StoredPage]:
     return [StoredPage(f.url, f.warc_file or "", f.warc_offset or 0) for f in chunk]
 
@@ -139,17 +150,12 @@ def parsed_pages(
     window = max(2 * workers, -(-ahead // CHUNK))
     pending = chunks(fetches, CHUNK)
     head = list(islice(pending, POOL_MIN_PAGES // CHUNK))
-    if workers <= 1 or len(head) < POOL_MIN_PAGES // CHUNK:
+    if workers <= 1 or sum(map(len, head)) < POOL_MIN_PAGES:
         yield from _in_process(head, archive_dir)
         yield from _in_process(pending, archive_dir)
         return
     in_flight: deque[tuple[list[FetchRef], Future[list[Outcome]]]] = deque()
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=worker_context(),
-        initializer=worker_init,
-        initargs=(os.getpid(),),
-    )
+    pool = parse_pool(workers)
     try:
         for chunk in chain(head, pending):
             # a submit may start a worker: never leave one half-started, unreaped

@@ -1,0 +1,79 @@
+"""The parse pool: stored pages parsed by worker processes give what one process gives,
+in fetch order; a handful of pages starts no worker; a worker holds only the parser and
+the record models (no database, pandas or HTTP stack)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from demosite.generator import generate_page
+from pipeline.load import source
+from pipeline.load.source import POOL_MIN_PAGES, parse_pool, parsed_pages
+from scraper.archive import WarcArchive
+from scraper.stored_pages import StoredPage, parse_chunk
+from store.crawl_records import FetchRef
+
+HEAVY = ("pandas", "plotly", "pyarrow", "sqlite_utils", "httpx", "click", "jinja2", "rich")
+
+
+def archived(directory: Path, count: int) -> list[FetchRef]:
+    """``count`` generated comparison pages (one refused: a truncated body) in a WARC."""
+    refs = []
+    with WarcArchive(directory, prefix="pool") as warc:
+        for i in range(count):
+            page = generate_page(7, i)
+            body = page.html.encode()
+            if i == 3:
+                body = body[: len(body) // 2]
+            url = page.expected.url or ""
+            ref = warc.write_response(url, 200, [], body, len(body), "0" * 64)
+            at = "2026-12-01T00:00:00.000Z"
+            refs.append(FetchRef(i + 1, url, at, "r1", ref.warc_file, ref.warc_offset))
+    return refs
+
+
+def test_a_pool_parses_what_one_process_parses_in_fetch_order(tmp_path: Path) -> None:
+    refs = archived(tmp_path, POOL_MIN_PAGES + 20)
+    alone = list(parsed_pages(refs, tmp_path, workers=1))
+    pooled = list(parsed_pages(refs, tmp_path, workers=2, ahead=32))
+    assert [p.fetch for p in pooled] == refs
+    assert pooled == alone
+    assert pooled[3].rows is None and pooled[3].error_kind == "truncated"
+    assert all(p.rows is not None for i, p in enumerate(pooled) if i != 3)
+
+
+def test_a_handful_of_pages_starts_no_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[int] = []
+
+    def counting_pool(workers: int):  # type: ignore[no-untyped-def]
+        started.append(workers)
+        return parse_pool(workers)
+
+    monkeypatch.setattr(source, "parse_pool", counting_pool)
+    refs = archived(tmp_path, POOL_MIN_PAGES + 1)
+    assert len(list(parsed_pages(refs[: POOL_MIN_PAGES - 1], tmp_path, workers=2))) == (
+        POOL_MIN_PAGES - 1
+    )
+    assert started == []
+    assert len(list(parsed_pages(refs, tmp_path, workers=2))) == POOL_MIN_PAGES + 1
+    assert started == [2]
+
+
+def test_a_worker_imports_only_the_parser_and_the_record_models(tmp_path: Path) -> None:
+    ref = archived(tmp_path, 1)[0]
+    page = StoredPage(ref.url, ref.warc_file or "", ref.warc_offset or 0)
+    with parse_pool(1) as pool:
+        (outcome,) = pool.submit(parse_chunk, tmp_path, [page]).result(timeout=60)
+        modules = pool.submit(eval, "sorted(__import__('sys').modules)").result(timeout=60)
+    assert outcome.rows is not None
+    assert {"scraper.parse", "schemas.records", "scraper.stored_pages"} <= set(modules)
+    ours = {m.split(".")[0] for m in modules} & {"scraper", "schemas", "pipeline", "store"}
+    assert ours == {"scraper", "schemas"}, sorted(
+        m for m in modules if m.startswith(("pipeline", "store"))
+    )
+    assert not [m for m in modules if m.split(".")[0] in HEAVY]
+    assert "scraper.crawl" not in modules and "scraper.fetch" not in modules
