@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from schemas.columns import FIGURE_COLUMNS
 from schemas.views import ROLE_SEARCH_COLUMNS, ROLE_SEARCH_ROWS
-from store.db import as_database, chunks
+from store.db import chunks
 
 OBSERVATION_COLUMNS: tuple[str, ...] = (
     "observation_id",
@@ -245,10 +245,11 @@ def update_comparisons(conn: sqlite3.Connection, comparisons: Iterable[Compariso
             c.dirty = False
 
 
-def refresh_role_search(db: Database | sqlite3.Connection, role_slugs: Iterable[str]) -> int:
+def refresh_role_search(database: Database, role_slugs: Iterable[str]) -> int:
     """Bring the ``role_search`` rows of these roles in line with their observations
-    (the FTS triggers update ``role_search_fts``); returns how many rows were sent."""
-    database = as_database(db)
+    (the FTS triggers update ``role_search_fts``); returns how many rows were sent.
+    Keep one ``Database`` per connection: sqlite-utils probes what SQLite supports once
+    per instance."""
     records: list[dict[str, Any]] = []
     for chunk in chunks(sorted(set(role_slugs)), 900):
         marks = ", ".join("?" * len(chunk))

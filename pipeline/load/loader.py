@@ -27,7 +27,7 @@ from schemas.settings import RunSettings, Settings
 from schemas.verdict import Verdict, describe_parse_failures, judge_pages, parse_failure_counts
 from scraper.urls import page_key
 from store import comparisons, crawl_state, issues, load_stats
-from store.db import chunks, transaction
+from store.db import as_database, chunks, transaction
 from store.runs import add_counters, finish_run, mark_complete, previous_run_id, start_run
 
 
@@ -91,6 +91,7 @@ class Loader:
         fetched_at: str | None = None,
     ) -> None:
         self.conn = conn
+        self.db = as_database(conn)
         self.run_id = run_id
         self.batch_size = batch_size
         self.replace = replace
@@ -145,7 +146,7 @@ class Loader:
             else:
                 self._page(log, state, page, page.rows)
         self.history.write(state)
-        comparisons.refresh_role_search(self.conn, log.roles)
+        comparisons.refresh_role_search(self.db, log.roles)
         issues.add_issues(self.conn, log.issues)
         crawl_state.mark_loaded(self.conn, log.fetches)
         load_stats.add_stats(self.conn, self.run_id, log.sides, log.nulls)
