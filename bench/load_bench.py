@@ -2,13 +2,15 @@
 the same pages, each beside its floor measured in the same run.
 
 The floor is plain ``sqlite3`` ``executemany`` of exactly the rows the loader writes
-(roles, comparisons, role_observations, role_gender, role_race, role_skills) in one
+(roles, comparisons, role_observations, role_gender, role_race, role_skills, and
+role_search, whose FTS triggers fire for the floor as for the loader) in one
 transaction, into the same schema: ``INSERT`` for the fresh path, ``INSERT OR IGNORE``
-for the second. The loader gets the records as the parse pool hands them over (a stream
-of unpickled ``ComparisonRecord`` objects read from a file), as ``careers load FILE.jsonl``
-does (JSON lines validated by pydantic), and from a list in memory (like the floor's rows:
-the loader's own cost, without producing its input). Memory: peak Python allocations
-(tracemalloc) while loading N/4 and N pages; flat means the same peak.
+for the second. The loader gets its pages three ways: as the parse pool hands them over
+(rows already made in the workers, ``schemas.rows``, unpickled from a file), as
+``careers load FILE.jsonl`` does (JSON lines validated by pydantic, rows made in the
+loader's process), and as records in a list in memory (the loader's own cost, rows
+included, without producing its input). Memory: peak Python allocations (tracemalloc)
+while loading N/4 and N pages; flat means the same peak.
 
     .venv/bin/python bench/load_bench.py [--pages 10000] [--batch-size 200]
 """
@@ -27,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from demosite.generator import catalog, role_figures
-from pipeline.load import load_records
+from pipeline.load import Parsed, load_records
+from pipeline.load.source import from_record
 from schemas.columns import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord, RoleRef, Sides
 from schemas.rows import side_sha256
@@ -71,6 +74,24 @@ def from_pickle(path: Path) -> Iterator[ComparisonRecord]:
                 return
 
 
+def write_rows(records: Path, directory: Path) -> Path:
+    """The pages as the parse pool hands them over: rows made in the workers, pickled."""
+    path = directory / "rows.pickle"
+    with path.open("wb") as fh:
+        for record in from_pickle(records):
+            pickle.dump(from_record(record).rows, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def rows_stream(path: Path) -> Iterator[Parsed]:
+    with path.open("rb") as fh:
+        while True:
+            try:
+                yield Parsed(pickle.load(fh))
+            except EOFError:
+                return
+
+
 def from_jsonl(path: Path) -> Iterator[ComparisonRecord]:
     with path.open(encoding="utf-8") as fh:
         for line in fh:
@@ -86,8 +107,10 @@ def floor_rows(path: Path, at: str) -> dict[str, list[tuple[Any, ...]]]:
         "role_gender": [],
         "role_race": [],
         "role_skills": [],
+        "role_search": [],
     }
     roles: dict[str, str] = {}
+    search: dict[str, tuple[Any, ...]] = {}
     oid = 0
     for cid, record in enumerate(from_pickle(path), 1):
         for side in ("a", "b"):
@@ -118,6 +141,12 @@ def floor_rows(path: Path, at: str) -> dict[str, list[tuple[Any, ...]]]:
             rows["role_skills"] += [
                 (oid, ref.slug, i, s) for i, s in enumerate(values.top_skills, 1)
             ]
+            search[ref.slug] = (
+                ref.slug,
+                ref.title,
+                values.description,
+                ", ".join(values.top_skills),
+            )
         a, b = record.role_a.slug, record.role_b.slug
         rows["comparisons"].append(
             (
@@ -136,6 +165,7 @@ def floor_rows(path: Path, at: str) -> dict[str, list[tuple[Any, ...]]]:
             )
         )
     rows["roles"] = list(roles.items())
+    rows["role_search"] = list(search.values())
     return rows
 
 
@@ -153,7 +183,9 @@ def floor(db: Path, rows: dict[str, list[tuple[Any, ...]]], verb: str) -> float:
     return elapsed
 
 
-def loader(db: Path, source: Iterator[ComparisonRecord], batch: int, at: str) -> float:
+def loader(
+    db: Path, source: Iterator[ComparisonRecord] | Iterator[Parsed], batch: int, at: str
+) -> float:
     conn = connect(db)
     started = time.perf_counter()
     load_records(conn, source, batch_size=batch, fetched_at=at)
@@ -233,6 +265,23 @@ def main() -> None:
                 "loader again (JSON lines streamed)",
                 loader(d / "json0.db", from_jsonl(jsonl), batch, f"2026-11-08T00:00:{rep:02d}Z"),
             )
+        pooled = write_rows(pickled, d)
+        for rep in range(repeat):
+            measure("floor fresh (INSERT)", floor(d / f"floor-p{rep}.db", rows, "INSERT"))
+            measure(
+                "loader fresh (pool rows streamed)",
+                loader(
+                    d / f"pool{rep}.db", rows_stream(pooled), batch, f"2026-11-01T00:00:{rep:02d}Z"
+                ),
+            )
+        for rep in range(repeat):
+            measure(
+                "floor again (INSERT OR IGNORE)", floor(d / "floor-p0.db", rows, "INSERT OR IGNORE")
+            )
+            measure(
+                "loader again (pool rows streamed)",
+                loader(d / "pool0.db", rows_stream(pooled), batch, f"2026-11-08T00:00:{rep:02d}Z"),
+            )
         in_memory = list(from_pickle(pickled))
         for rep in range(repeat):
             measure("floor fresh (INSERT)", floor(d / f"floor-m{rep}.db", rows, "INSERT"))
@@ -256,7 +305,7 @@ def main() -> None:
             ("fresh", "floor fresh (INSERT)"),
             ("again", "floor again (INSERT OR IGNORE)"),
         ):
-            for source in ("records in memory", "JSON lines streamed"):
+            for source in ("pool rows streamed", "records in memory", "JSON lines streamed"):
                 ratio = results[f"loader {path} ({source})"] / results[floor_name]
                 print(f"ratio loader/floor, {path}, {source}: {ratio:.2f}x")
         (small, small_roles), (large, large_roles) = (

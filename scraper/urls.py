@@ -127,12 +127,10 @@ def record_place(
     URL when it is a web URL (the fetched URL for a record read without a fetch)."""
     if fetch_url is not None:
         url = normalize_url(fetch_url)
+        canonical = web_url_or_none(record_url)
     elif record_url:
         url = normalize_url(record_url)
+        canonical = url if is_web_url(url) else None
     else:
-        url = comparison_path(*slugs)
-    if record_url is None:
-        canonical = None
-    else:
-        canonical = web_url_or_none(url if fetch_url is None else record_url)
+        url, canonical = comparison_path(*slugs), None
     return url, page_key(url), canonical

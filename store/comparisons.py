@@ -247,19 +247,28 @@ def update_comparisons(conn: sqlite3.Connection, comparisons: Iterable[Compariso
 
 def refresh_role_search(database: Database, role_slugs: Iterable[str]) -> int:
     """Bring the ``role_search`` rows of these roles in line with their observations
-    (the FTS triggers update ``role_search_fts``); returns how many rows were sent.
-    Keep one ``Database`` per connection: sqlite-utils probes what SQLite supports once
-    per instance."""
-    records: list[dict[str, Any]] = []
+    (the FTS triggers update ``role_search_fts``); returns how many rows were written.
+    Rows that would not change are not sent, so an unchanged page costs the index
+    nothing. Keep one ``Database`` per connection: sqlite-utils probes what SQLite
+    supports once per instance."""
+    conn = database.conn
+    changed: list[dict[str, Any]] = []
     for chunk in chunks(sorted(set(role_slugs)), 900):
         marks = ", ".join("?" * len(chunk))
-        for row in database.conn.execute(
-            f"{ROLE_SEARCH_ROWS} WHERE r.role_slug IN ({marks})", chunk
-        ):
-            records.append(dict(zip(ROLE_SEARCH_COLUMNS, row, strict=True)))
-    if records:
-        database.table("role_search").upsert_all(records, pk="role_slug")
-    return len(records)
+        stored = {
+            row[0]: tuple(row)
+            for row in conn.execute(
+                f"SELECT {', '.join(ROLE_SEARCH_COLUMNS)} FROM role_search "
+                f"WHERE role_slug IN ({marks})",
+                chunk,
+            )
+        }
+        for row in conn.execute(f"{ROLE_SEARCH_ROWS} WHERE r.role_slug IN ({marks})", chunk):
+            if stored.get(row[0]) != tuple(row):
+                changed.append(dict(zip(ROLE_SEARCH_COLUMNS, row, strict=True)))
+    if changed:
+        database.table("role_search").upsert_all(changed, pk="role_slug")
+    return len(changed)
 
 
 def stored_figures(
