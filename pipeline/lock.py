@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline.runs import guarded_runs
 from schemas.errors import Holder, LockHeld
 from scraper.processes import pid_alive
 
@@ -112,8 +113,6 @@ def _describe_takeover(path: Path, stale: Holder) -> str:
 @contextmanager
 def run_lock(db: Path, command: str) -> Iterator[Path]:
     """Hold the lock for ``db`` while the block runs; raise ``LockHeld`` at once if taken."""
-    from pipeline.runs import guarded_runs  # pipeline.runs needs this module
-
     path = lock_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)

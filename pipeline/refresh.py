@@ -12,12 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.load import load_pending
-from pipeline.runs import (
-    parse_failures,
-    refused_pages_report,
-    run_report,
-    run_row,
-)
+from pipeline.runs import run_report, run_row
+from pipeline.status import parse_failures, refused_pages_report
 from schemas.errors import ExitCode, SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge

@@ -1,11 +1,10 @@
 """Runs as the pipeline sees them: the JSON run report written beside the database's row,
-the refused pages it lists, and what the run lock does to the table (``guarded_runs``):
+and what the run lock does to the table (``guarded_runs``):
 close the runs of a dead process when it takes over, and record how this process's runs
 ended when an error or a signal ends them. The SQL is ``store.runs``'s."""
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import sqlite3
 from collections.abc import Iterator, Mapping
@@ -14,37 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.exitcodes import failure
-from pipeline.status import unparsed_pages
 from schemas.columns import COUNTERS, LOAD_COUNTERS
-from schemas.verdict import parse_failure_counts
 from store.db import connect
 from store.runs import close_dead_runs, record_failure, snapshot
 
 log = logging.getLogger(__name__)
-
-
-def parse_failures(conn: sqlite3.Connection, run_id: str) -> dict[str, int]:
-    """``{kind: pages}`` that failed to parse in run ``run_id`` (every invocation of a
-    resumed run), from ``parse_issues``; ``{}`` when none did."""
-    found = conn.execute(
-        "SELECT kind, count(*) FROM parse_issues WHERE run_id = ? "
-        "AND kind LIKE 'parse\\_%' ESCAPE '\\' GROUP BY kind",
-        (run_id,),
-    )
-    return parse_failure_counts(dict(found.fetchall()))
-
-
-def refused_pages_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
-    """The run report's account of refused pages: what failed to parse in this run
-    (``parse_failures``) and every page whose latest stored body did not parse, whatever
-    run fetched it (``unparsed_count``, ``unparsed_pages``): they stay listed, run after
-    run, until a load parses them."""
-    pages = unparsed_pages(conn)
-    return {
-        "parse_failures": parse_failures(conn, run_id),
-        "unparsed_count": len(pages),
-        "unparsed_pages": [dataclasses.asdict(p) for p in pages],
-    }
 
 
 def run_row(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:

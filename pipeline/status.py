@@ -6,6 +6,7 @@ and the pages whose latest stored body did not parse.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from typing import Any
 
 from pipeline.lock import holder_alive, lock_path, lock_users, read_holder
 from schemas.columns import COUNTERS, LOAD_COUNTERS
-from schemas.verdict import by_count, format_kinds
+from schemas.verdict import by_count, format_kinds, parse_failure_counts
 
 STATUS_UNPARSED_SHOWN = 10
 """``careers status`` names this many unparsed pages; ``--json`` lists them all."""
@@ -201,3 +202,27 @@ def _unparsed_lines(pages: list[UnparsedPage], shown: int = STATUS_UNPARSED_SHOW
     if len(pages) > shown:
         lines.append(f"  ... and {len(pages) - shown} more (careers status --json lists them all)")
     return lines
+
+
+def parse_failures(conn: sqlite3.Connection, run_id: str) -> dict[str, int]:
+    """``{kind: pages}`` that failed to parse in run ``run_id`` (every invocation of a
+    resumed run), from ``parse_issues``; ``{}`` when none did."""
+    found = conn.execute(
+        "SELECT kind, count(*) FROM parse_issues WHERE run_id = ? "
+        "AND kind LIKE 'parse\\_%' ESCAPE '\\' GROUP BY kind",
+        (run_id,),
+    )
+    return parse_failure_counts(dict(found.fetchall()))
+
+
+def refused_pages_report(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    """The run report's account of refused pages: what failed to parse in this run
+    (``parse_failures``) and every page whose latest stored body did not parse, whatever
+    run fetched it (``unparsed_count``, ``unparsed_pages``): they stay listed, run after
+    run, until a load parses them."""
+    pages = unparsed_pages(conn)
+    return {
+        "parse_failures": parse_failures(conn, run_id),
+        "unparsed_count": len(pages),
+        "unparsed_pages": [dataclasses.asdict(p) for p in pages],
+    }

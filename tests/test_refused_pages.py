@@ -42,8 +42,13 @@ from demosite.generator import GeneratedPage
 from pipeline.load import LoadReport, load_pending
 from pipeline.prune import prune
 from pipeline.report import write_report
-from pipeline.runs import refused_pages_report
-from pipeline.status import UnparsedPage, collect, format_status, unparsed_pages
+from pipeline.status import (
+    UnparsedPage,
+    collect,
+    format_status,
+    refused_pages_report,
+    unparsed_pages,
+)
 from schemas.errors import ParseError
 from schemas.records import ComparisonRecord
 from schemas.settings import Settings
