@@ -119,7 +119,7 @@ class LockHeld(CareersError):
 
 
 class _Answer(Protocol):
-    """What ``BlockedPage`` keeps of a response (``scraper.fetch.Response``)."""
+    """What ``BlockedPage`` keeps of a response (``scraper.response.Response``)."""
 
     status: int
     url: str

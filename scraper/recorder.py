@@ -24,7 +24,7 @@ import asyncio
 from collections.abc import Iterable
 
 from scraper.archive import WarcArchive
-from scraper.fetch import Response
+from scraper.response import Response
 from store.crawl_records import FetchRecord, FrontierItem, PageResult
 from store.crawl_state import CrawlState
 
