@@ -34,22 +34,18 @@ from scraper.lines import (
     Cell,
     Labels,
     Line,
-    aligned,
     card_side,
     cell_of,
     is_label_header,
     joined,
     legend_columns,
     placed_by_stylesheet,
-    positioned,
     read_cells,
-    role_cards,
-    section_texts,
-    style_of,
     title_in,
 )
 from scraper.readings import Grid, Reading, Unaligned
 from scraper.roles import RoleNames
+from scraper.section import Section
 from scraper.tables import ROWS, Row
 from scraper.values import clean
 
@@ -79,51 +75,8 @@ def read_grid(
     return grid
 
 
-class _Region:
-    """One section: the nodes from its heading to the next heading of its level or above."""
-
-    def __init__(
-        self,
-        section: str,
-        names: RoleNames,
-        grid: Grid,
-        known: Labels,
-        styled: set[int],
-        placed: dict[int, str],
-    ) -> None:
-        self.section = section
-        self.names = names
-        self.grid = grid
-        self.known = known
-        self.styled = styled
-        """Elements with an inline style (``mem_id``): only those can be positioned."""
-        self.placed = placed
-        """Elements a ``<style>`` rule positions through their class (``mem_id`` -> class)."""
-        self.labels: list[tuple[LexborNode, str, int]] = []
-        self.titles: list[tuple[LexborNode, Side, int]] = []
-        self._lines: dict[int, Line] = {}
-        self._rows_in: dict[int, tuple[LexborNode, int]] = {}
-        """Parents of the metric rows read (``mem_id`` -> node, label position)."""
-        self._rows_read: set[int] = set()
-        self._titled: list[tuple[LexborNode, Side, int]] = []
-        self._title_texts: set[tuple[str, Side]] = set()
-        """The texts of the role titles in this section, for values that carry one."""
-        self._headers: list[Line] = []
-        """Lines naming both roles, in page order."""
-        self._earlier: list[Line] = []
-        """Earlier sections' header lines, nearest first."""
-        self._singles: list[tuple[Line, Side]] = []
-        """Lines headed by one role's title."""
-        self._card_nodes: dict[int, Side] | None = None
-        self._label_holders: set[int] | None = None
-        """Every element holding a label text (``mem_id``), found when first needed."""
-        self._aligned: dict[tuple[int, int, int, int], tuple[Line, dict[int, Side]] | None] = {}
-        """Rows of one parent, shape and label position, under the same nearest header,
-        line up alike."""
-
-    def collect(self, heading: LexborNode, stop_at: set[int]) -> None:
-        """Label and title texts from ``heading`` up to the region's end."""
-        self.labels, self.titles = section_texts(heading, stop_at, self.names, self.known)
+class _Region(Section):
+    """Reads one section's values: its metric rows, label headers and label/value groups."""
 
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)
@@ -159,45 +112,6 @@ class _Region:
             else:
                 self._groups(line, labels)
         self._unknown_rows()
-
-    @property
-    def _cards(self) -> dict[int, Side]:
-        """The role cards (``mem_id`` -> side), found the first time a line needs them."""
-        if self._card_nodes is None:
-            headings = [
-                (cell, side)
-                for cell, side, order in self._titled
-                if not self._holds_labels_beside(cell, order)
-            ]
-            self._card_nodes = role_cards(headings)
-        return self._card_nodes
-
-    def _holds_labels_beside(self, cell: LexborNode, order: int) -> bool:
-        """Whether a title follows a row label in its line: then it is a value (a role named
-        "Finance" shown as another role's industry), not a card's heading."""
-        line = self._line(cell.parent, order)
-        if line is None:
-            return False
-        at = next((i for i, c in enumerate(line.cells) if c.node.mem_id == cell.mem_id), None)
-        return at is not None and any(c.key is not None for c in line.cells[:at])
-
-    def _line(self, node: LexborNode | None, order: int) -> Line | None:
-        if node is None:
-            return None
-        line = self._lines.get(node.mem_id)
-        if line is None:
-            line = Line(node, read_cells(node, self.names, self.known), order)
-            self._lines[node.mem_id] = line
-            if self.styled or self.placed:
-                self._positioned(line)
-        return line
-
-    def _positioned(self, line: Line) -> None:
-        for element in (line.node, *(c.node for c in line.cells)):
-            if element.mem_id in self.placed:
-                self.grid.positioned.append(f"{element.tag} .{self.placed[element.mem_id]}")
-            elif element.mem_id in self.styled and positioned(element):
-                self.grid.positioned.append(f"{element.tag} style={style_of(element)!r}")
 
     # --- the three shapes -----------------------------------------------------------------
 
@@ -250,44 +164,6 @@ class _Region:
         if parent is not None and parent.mem_id not in self._rows_in:
             self._rows_in[parent.mem_id] = (parent, at)
         return True
-
-    def _hold_labels(self, values: list[Cell]) -> bool:
-        """Whether any of ``values`` is or holds a row label: then it is no value."""
-        if self._label_holders is None:
-            holders: set[int] = set()
-            for node, _, _ in self.labels:
-                parent = node.parent
-                while parent is not None and parent.mem_id not in holders:
-                    holders.add(parent.mem_id)
-                    parent = parent.parent
-            self._label_holders = holders
-        return any(v.key is not None or v.node.mem_id in self._label_holders for v in values)
-
-    def _header_for(
-        self, line: Line, at: int, parent_id: int
-    ) -> tuple[Line, dict[int, Side]] | None:
-        """The header line ``line`` (whose parent is ``parent_id``)'s cells line up with, and
-        which position is which role."""
-        nearest = next((h for h in reversed(self._headers) if h.order <= line.order), None)
-        key = (
-            parent_id,
-            len(line.cells),
-            at,
-            nearest.node.mem_id if nearest is not None else 0,
-        )
-        if key in self._aligned:
-            return self._aligned[key]
-        found = None
-        candidates = [h for h in self._headers if h.order <= line.order][::-1]
-        if not self._titled:
-            candidates += self._earlier  # a section that names no role: one grid, one header
-        for header in candidates:
-            columns = aligned(header, line, at)
-            if columns is not None:
-                found = header, columns
-                break
-        self._aligned[key] = found
-        return found
 
     def _self_named(self, label: Cell, values: list[Cell]) -> bool:
         """Values that each carry their role's title ("Title A: $69,350"), one per role."""
