@@ -221,31 +221,8 @@ class CrawlState:
     ) -> int:
         """One page's rows; returns how many of its links were new to the frontier."""
         link_rows = self._rows((url, "link", item.depth + 1) for url in links)
-        conn.execute(
-            "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, "
-            "attempts, bytes, elapsed_ms, etag, last_modified, content_sha256, warc_file, "
-            "warc_offset, error, load_state) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self.run_id,
-                item.page_key,
-                fetch.url,
-                now,
-                fetch.outcome,
-                fetch.status,
-                fetch.attempts,
-                fetch.bytes,
-                fetch.elapsed_ms,
-                fetch.etag,
-                fetch.last_modified,
-                fetch.content_sha256,
-                fetch.warc_file,
-                fetch.warc_offset,
-                fetch.error,
-                "pending" if fetch.outcome in LOADABLE else None,
-            ),
-        )
-        self._update_url_state(conn, item.page_key, fetch, now)
+        _insert_fetch(conn, self._run, item.page_key, fetch, now)
+        _update_url_state(conn, item.page_key, fetch, now)
         conn.execute(
             "UPDATE frontier SET state = ?, updated_at = ? WHERE run_id = ? AND page_key = ?",
             (
@@ -256,54 +233,6 @@ class CrawlState:
             ),
         )
         return self._insert(conn, link_rows) if link_rows else 0
-
-    @staticmethod
-    def _update_url_state(conn: sqlite3.Connection, key: str, fetch: FetchRecord, now: str) -> None:
-        """A body (new/changed/unchanged) replaces the validators and hash; a 304 keeps
-        them unless it sent new ones; other outcomes only note the status. A body or a 304
-        clears ``gone_at``; a 404/410 does not set it: ``settle_gone`` decides that at the
-        end of the run."""
-        if fetch.outcome in ("robots_skipped", "deferred"):
-            return
-        if fetch.outcome in ("new", "changed", "unchanged"):
-            mode = "body"
-        elif fetch.outcome == "not_modified":
-            mode = "not_modified"
-        else:
-            mode = "other"
-        conn.execute(
-            """
-            INSERT INTO url_state (page_key, url, etag, last_modified, content_sha256,
-                last_status, first_seen_at, last_seen_at, last_fetched_at)
-            VALUES (:key, :url, :etag, :lm, :sha, :status, :now, :now, :now)
-            ON CONFLICT (page_key) DO UPDATE SET
-                url = excluded.url,
-                last_status = excluded.last_status,
-                last_fetched_at = excluded.last_fetched_at,
-                etag = CASE :mode WHEN 'body' THEN excluded.etag
-                    WHEN 'not_modified' THEN coalesce(excluded.etag, url_state.etag)
-                    ELSE url_state.etag END,
-                last_modified = CASE :mode WHEN 'body' THEN excluded.last_modified
-                    WHEN 'not_modified' THEN coalesce(excluded.last_modified,
-                                                      url_state.last_modified)
-                    ELSE url_state.last_modified END,
-                content_sha256 = CASE :mode WHEN 'body' THEN excluded.content_sha256
-                    ELSE url_state.content_sha256 END,
-                last_seen_at = CASE WHEN :mode = 'other' THEN url_state.last_seen_at
-                    ELSE excluded.last_seen_at END,
-                gone_at = CASE WHEN :mode = 'other' THEN url_state.gone_at ELSE NULL END
-            """,
-            {
-                "key": key,
-                "url": fetch.url,
-                "etag": fetch.etag if mode != "other" else None,
-                "lm": fetch.last_modified if mode != "other" else None,
-                "sha": fetch.content_sha256 if mode == "body" else None,
-                "status": fetch.status,
-                "now": now,
-                "mode": mode,
-            },
-        )
 
     def _bump(self, conn: sqlite3.Connection, counts: dict[str, int]) -> None:
         changed = {k: v for k, v in counts.items() if v}
@@ -357,6 +286,73 @@ class CrawlState:
             mark_complete(conn, self.run_id, complete)
             if exit_code is not None:
                 finish_run(conn, self.run_id, exit_code)
+
+
+_FETCH_COLUMNS = tuple(
+    "url outcome status attempts bytes elapsed_ms etag last_modified content_sha256 "
+    "warc_file warc_offset error".split()
+)
+_INSERT_FETCH = (
+    f"INSERT INTO fetches (run_id, page_key, fetched_at, load_state, {', '.join(_FETCH_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * (4 + len(_FETCH_COLUMNS)))})"
+)
+
+
+def _insert_fetch(
+    conn: sqlite3.Connection, run_id: str, key: str, fetch: FetchRecord, now: str
+) -> None:
+    """The page's fetch log row; a body to load is queued (``load_state = 'pending'``)."""
+    queued = "pending" if fetch.outcome in LOADABLE else None
+    values = [getattr(fetch, column) for column in _FETCH_COLUMNS]
+    conn.execute(_INSERT_FETCH, (run_id, key, now, queued, *values))
+
+
+def _update_url_state(conn: sqlite3.Connection, key: str, fetch: FetchRecord, now: str) -> None:
+    """A body (new/changed/unchanged) replaces the validators and hash; a 304 keeps
+    them unless it sent new ones; other outcomes only note the status. A body or a 304
+    clears ``gone_at``; a 404/410 does not set it: ``settle_gone`` decides that at the
+    end of the run."""
+    if fetch.outcome in ("robots_skipped", "deferred"):
+        return
+    if fetch.outcome in ("new", "changed", "unchanged"):
+        mode = "body"
+    elif fetch.outcome == "not_modified":
+        mode = "not_modified"
+    else:
+        mode = "other"
+    conn.execute(
+        """
+        INSERT INTO url_state (page_key, url, etag, last_modified, content_sha256,
+            last_status, first_seen_at, last_seen_at, last_fetched_at)
+        VALUES (:key, :url, :etag, :lm, :sha, :status, :now, :now, :now)
+        ON CONFLICT (page_key) DO UPDATE SET
+            url = excluded.url,
+            last_status = excluded.last_status,
+            last_fetched_at = excluded.last_fetched_at,
+            etag = CASE :mode WHEN 'body' THEN excluded.etag
+                WHEN 'not_modified' THEN coalesce(excluded.etag, url_state.etag)
+                ELSE url_state.etag END,
+            last_modified = CASE :mode WHEN 'body' THEN excluded.last_modified
+                WHEN 'not_modified' THEN coalesce(excluded.last_modified,
+                                                  url_state.last_modified)
+                ELSE url_state.last_modified END,
+            content_sha256 = CASE :mode WHEN 'body' THEN excluded.content_sha256
+                ELSE url_state.content_sha256 END,
+            last_seen_at = CASE WHEN :mode = 'other' THEN url_state.last_seen_at
+                ELSE excluded.last_seen_at END,
+            gone_at = CASE WHEN :mode = 'other' THEN url_state.gone_at ELSE NULL END
+        """,
+        {
+            "key": key,
+            "url": fetch.url,
+            "etag": fetch.etag if mode != "other" else None,
+            "lm": fetch.last_modified if mode != "other" else None,
+            "sha": fetch.content_sha256 if mode == "body" else None,
+            "status": fetch.status,
+            "now": now,
+            "mode": mode,
+        },
+    )
 
 
 def mark_loaded(
