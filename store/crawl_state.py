@@ -288,10 +288,9 @@ class CrawlState:
                 finish_run(conn, self.run_id, exit_code)
 
 
-_FETCH_COLUMNS = tuple(
-    "url outcome status attempts bytes elapsed_ms etag last_modified content_sha256 "
-    "warc_file warc_offset error".split()
-)
+_FETCH_COLUMNS = ("url", "outcome", "status", "attempts", "bytes", "elapsed_ms", "etag") + (
+    "last_modified", "content_sha256", "warc_file", "warc_offset", "error"
+)  # fmt: skip
 _INSERT_FETCH = (
     f"INSERT INTO fetches (run_id, page_key, fetched_at, load_state, {', '.join(_FETCH_COLUMNS)}) "
     f"VALUES ({', '.join('?' * (4 + len(_FETCH_COLUMNS)))})"
