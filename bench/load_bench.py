@@ -24,7 +24,7 @@ import sqlite3
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -247,57 +247,30 @@ def main() -> None:
         def measure(name: str, seconds: float) -> None:
             runs.setdefault(name, []).append(seconds)
 
+        def both_passes(tag: str, source: str, pages: Callable[[], Iterator[Any]]) -> None:
+            """Fresh loads beside fresh floors, then loads of the same pages again beside
+            the second-pass floor, on the first fresh database of each."""
+            for rep in range(repeat):
+                measure("floor fresh (INSERT)", floor(d / f"floor-{tag}{rep}.db", rows, "INSERT"))
+                at = f"2026-11-01T00:00:{rep:02d}Z"
+                measure(
+                    f"loader fresh ({source})", loader(d / f"{tag}{rep}.db", pages(), batch, at)
+                )
+            for rep in range(repeat):
+                again = floor(d / f"floor-{tag}0.db", rows, "INSERT OR IGNORE")
+                measure("floor again (INSERT OR IGNORE)", again)
+                at = f"2026-11-08T00:00:{rep:02d}Z"
+                measure(f"loader again ({source})", loader(d / f"{tag}0.db", pages(), batch, at))
+
         # Streamed first, with nothing else alive: a list of records in memory makes every
         # garbage collection during the stream scan it too.
-        for rep in range(repeat):
-            measure("floor fresh (INSERT)", floor(d / f"floor{rep}.db", rows, "INSERT"))
-            measure(
-                "loader fresh (JSON lines streamed)",
-                loader(
-                    d / f"json{rep}.db", from_jsonl(jsonl), batch, f"2026-11-01T00:00:{rep:02d}Z"
-                ),
-            )
-        for rep in range(repeat):
-            measure(
-                "floor again (INSERT OR IGNORE)", floor(d / "floor0.db", rows, "INSERT OR IGNORE")
-            )
-            measure(
-                "loader again (JSON lines streamed)",
-                loader(d / "json0.db", from_jsonl(jsonl), batch, f"2026-11-08T00:00:{rep:02d}Z"),
-            )
+        both_passes("json", "JSON lines streamed", lambda: from_jsonl(jsonl))
         pooled = write_rows(pickled, d)
-        for rep in range(repeat):
-            measure("floor fresh (INSERT)", floor(d / f"floor-p{rep}.db", rows, "INSERT"))
-            measure(
-                "loader fresh (pool rows streamed)",
-                loader(
-                    d / f"pool{rep}.db", rows_stream(pooled), batch, f"2026-11-01T00:00:{rep:02d}Z"
-                ),
-            )
-        for rep in range(repeat):
-            measure(
-                "floor again (INSERT OR IGNORE)", floor(d / "floor-p0.db", rows, "INSERT OR IGNORE")
-            )
-            measure(
-                "loader again (pool rows streamed)",
-                loader(d / "pool0.db", rows_stream(pooled), batch, f"2026-11-08T00:00:{rep:02d}Z"),
-            )
+        both_passes("pool", "pool rows streamed", lambda: rows_stream(pooled))
         in_memory = list(from_pickle(pickled))
-        for rep in range(repeat):
-            measure("floor fresh (INSERT)", floor(d / f"floor-m{rep}.db", rows, "INSERT"))
-            measure(
-                "loader fresh (records in memory)",
-                loader(d / f"mem{rep}.db", iter(in_memory), batch, f"2026-11-01T00:00:{rep:02d}Z"),
-            )
-        for rep in range(repeat):
-            measure(
-                "floor again (INSERT OR IGNORE)", floor(d / "floor-m0.db", rows, "INSERT OR IGNORE")
-            )
-            measure(
-                "loader again (records in memory)",
-                loader(d / "mem0.db", iter(in_memory), batch, f"2026-11-08T00:00:{rep:02d}Z"),
-            )
-        del rows, in_memory
+        both_passes("mem", "records in memory", lambda: iter(in_memory))
+        rows.clear()  # what the closure holds: free it before the memory measure
+        in_memory.clear()
         results = {name: best(times) for name, times in runs.items()}
         for name, seconds in results.items():
             print(f"{name:36s} {seconds:7.2f} s  {n / seconds:8.0f} pages/s")
