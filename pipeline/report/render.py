@@ -1,5 +1,9 @@
 """Write the report: gather the data, build charts and tables, render the Jinja2 template
-into one self-contained ``index.html`` (plotly.js inlined once; no network needed)."""
+into one self-contained ``index.html`` (plotly.js inlined once; no network needed).
+
+The page is streamed to its file piece by piece as the template renders, and plotly.js
+is copied in as the bytes plotly ships, so neither the page nor plotly.js is ever held
+whole as a Python string."""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import base64
 import gzip
 import json
 import os
+import pkgutil
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -16,7 +22,6 @@ from typing import Any
 
 import jinja2
 import markupsafe
-from plotly.offline import get_plotlyjs
 
 from pipeline.report import charts, queries, tables
 from pipeline.status import kind_counts, unparsed_pages
@@ -28,6 +33,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent
 MOST_SEEN_ROLES = 20
 CHANGE_ROWS = 2000
 """At most this many rows in each change table (the total is always stated)."""
+PLOTLY_JS = "\x00plotly.min.js\x00"
+"""Where the page gets plotly.js: ``render`` yields the file's bytes in its place."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +207,16 @@ def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
     return context
 
 
-def render(context: dict[str, Any]) -> str:
+def plotly_js() -> bytes:
+    """plotly.js as plotly ships it (UTF-8), what ``plotly.offline.get_plotlyjs`` decodes."""
+    data = pkgutil.get_data("plotly", "package_data/plotly.min.js")
+    if data is None:
+        raise ReportError("plotly.js is missing from the plotly package")
+    return data
+
+
+def render(context: dict[str, Any]) -> Iterator[bytes]:
+    """The page, as UTF-8 pieces in order."""
     charts_json = {
         chart.id: chart.figure
         for section in context["sections"].values()
@@ -208,16 +224,22 @@ def render(context: dict[str, Any]) -> str:
         if chart.figure is not None
     }
     template = _environment().get_template("report.html.j2")
-    return template.render(
+    pieces = template.generate(
         **context,
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         charts_json=charts_json,
         plotly_template=_plotly_template(),
         tables_json={t.id: t.spec() for t in context["tables"].values()},
-        plotly_js=get_plotlyjs(),
+        plotly_js=PLOTLY_JS,
         report_js=_static("report.js"),
         report_css=_static("report.css"),
     )
+    for piece in pieces:
+        before, js, after = piece.partition(PLOTLY_JS)
+        yield before.encode("utf-8")
+        if js:
+            yield plotly_js()
+            yield after.encode("utf-8")
 
 
 def write_report(db_path: Path, report_dir: Path, run_id: str | None = None) -> Path:
@@ -225,13 +247,17 @@ def write_report(db_path: Path, report_dir: Path, run_id: str | None = None) -> 
     ``report_dir`` and return its path. Reads only the database at ``db_path``."""
     conn = open_database(Path(db_path))
     try:
-        html = render(gather(conn, run_id))
+        context = gather(conn, run_id)
     finally:
         conn.close()
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     target = report_dir / "index.html"
     tmp = report_dir / f".index.html.{os.getpid()}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        with tmp.open("wb") as fh:
+            fh.writelines(render(context))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
