@@ -1,14 +1,18 @@
-"""Shared fixtures: the reference page and its expected record.
+"""Shared fixtures: the reference page and its expected record, and the check that a
+test leaves its SQLite files sound.
 
 The project ships one copy of both, in ``demosite/data/`` (the demo site serves the page);
-``test_reference.py`` checks that copy against ``../shared/reference/`` when it is there."""
+``test_reference.py`` checks that copy against ``../shared/reference/`` when it is there.
+Helpers that are not fixtures live in ``tests/support/``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.load import assert_db_clean
 
 import demosite
 
@@ -27,3 +31,13 @@ def seed_html() -> str:
 @pytest.fixture
 def seed_expected() -> dict:
     return json.loads(SEED_EXPECTED.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def databases_stay_clean(tmp_path: Path) -> Iterator[None]:
+    """After the test: each SQLite file it left under ``tmp_path`` passes integrity and
+    foreign-key checks. A module asks for it for all its tests with
+    ``pytestmark = pytest.mark.usefixtures("databases_stay_clean")``."""
+    yield
+    for path in sorted(tmp_path.rglob("*.db")):
+        assert_db_clean(path)

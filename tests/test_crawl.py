@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.crawl import make_settings, run
+from support.rows import add_run
 
 from demosite.faults import PERMANENT, TRANSIENT
 from demosite.server import RunningSite
@@ -19,29 +21,8 @@ from schemas.columns import COUNTERS
 from schemas.errors import RobotsUnreachable
 from schemas.settings import Settings
 from scraper.archive import read_body
-from scraper.crawl import CrawlReport, crawl
 from scraper.urls import page_key
 from store.db import connect
-
-
-def make_settings(
-    target: RunningSite | str, tmp_path: Path, **sections: dict[str, Any]
-) -> Settings:
-    base = target if isinstance(target, str) else target.base_url
-    data: dict[str, dict[str, Any]] = {
-        "site": {"base_url": base},
-        "politeness": {"rate": 0, "max_in_flight": 4},
-        "retries": {"backoff_base": 0.01, "backoff_cap": 0.05},
-        "limits": {"timeout": 1.0},
-        "output": {"db": tmp_path / "careers.db", "archive_dir": tmp_path / "archive"},
-    }
-    for name, values in sections.items():
-        data.setdefault(name, {}).update(values)
-    return Settings.model_validate(data)
-
-
-def run(settings: Settings, **kwargs: Any) -> CrawlReport:
-    return crawl(settings, progress=False, **kwargs)
 
 
 def client(site: RunningSite, settings: Settings) -> dict[str, Any]:
@@ -553,9 +534,8 @@ def test_only_an_unfinished_crawl_of_the_same_site_is_resumed(
     limited = run(make_settings(first, tmp_path, run={"limit": 2}))
     assert not limited.complete
     conn = connect(tmp_path / "careers.db")
-    conn.execute(  # what an interrupted `careers load` leaves: no site, not complete
-        "INSERT INTO runs (run_id, command, started_at) VALUES ('load-1', 'load', '2099-01-01')"
-    )
+    # what an interrupted `careers load` leaves: no site, not complete
+    add_run(conn, "load-1", "2099-01-01", "load")
     conn.close()
     elsewhere = run(make_settings(other, tmp_path))
     assert elsewhere.resumed_from is None and elsewhere.run_id != limited.run_id

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from local_site import Answer, local_site, not_found, sitemap_of
-from test_crawl import make_settings, run
-from test_refresh import only_run_report, refresh
+from support.commands import last_run_report, refresh
+from support.crawl import make_settings, run
 
 from schemas.errors import ExitCode
 
@@ -54,14 +54,14 @@ def test_every_page_404_marks_none_gone_exits_1_and_says_why(demo_site_factory, 
     assert "is the base URL right?" in lines[0]
     assert live_comparisons(tmp_path) == live
     assert gone_url_states(tmp_path) == 0
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report["gone"] == report["gone_held"] == live and report["exit_code"] == 1
     assert report["problems"] == [lines[0].removeprefix("careers: ")]
 
     # the right base URL again: nothing was lost, every page is still there
     again = refresh(site.base_url, tmp_path)
     assert again.returncode == 0, again.stderr
-    assert only_run_report(tmp_path)["not_modified"] == live
+    assert last_run_report(tmp_path)["not_modified"] == live
 
 
 def test_a_few_removed_pages_are_marked_gone(demo_site_factory, tmp_path):
@@ -72,7 +72,7 @@ def test_a_few_removed_pages_are_marked_gone(demo_site_factory, tmp_path):
     proc = refresh(site.base_url, tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report["gone"] == len(removed) == 2 and report["gone_held"] == 0
     assert live_comparisons(tmp_path) == live - 2
     assert gone_url_states(tmp_path) == 2
@@ -85,7 +85,7 @@ def test_the_gone_fraction_is_a_setting(demo_site_factory, tmp_path):
     proc = refresh(site.base_url, tmp_path, env={"CAREERS_RUN__MAX_GONE_FRACTION": "0.05"})
     assert proc.returncode == ExitCode.DEGRADED, proc.stderr
     assert "pages answered 404/410; not marking them gone" in proc.stderr
-    assert only_run_report(tmp_path)["gone_held"] == 2
+    assert last_run_report(tmp_path)["gone_held"] == 2
     assert gone_url_states(tmp_path) == 0
 
 
@@ -133,7 +133,7 @@ def test_a_run_that_fetched_nothing_because_it_was_refused_exits_2(
     assert proc.returncode == ExitCode.FATAL, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "no page fetched: 5 " in lines[0], proc.stderr
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report[counter] == 5 and report["exit_code"] == 2
 
 
@@ -146,7 +146,7 @@ def test_a_403_on_every_page_trips_the_breaker(tmp_path: Path) -> None:
     assert proc.returncode == ExitCode.FATAL, proc.stderr
     assert "block pages or 429s in a row" in proc.stderr
     assert asked == 10  # retries.breaker_threshold, then not one request more
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report["blocked"] == 10 and report["failed"] == 0
 
 
@@ -167,7 +167,7 @@ def test_a_rejected_sitemap_is_one_warning_counted_and_exit_0(tmp_path: Path, bo
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert "sitemap.xml rejected" in lines[0] and "Traceback" not in proc.stderr
-    assert only_run_report(tmp_path)["rejected_sitemaps"] == 1
+    assert last_run_report(tmp_path)["rejected_sitemaps"] == 1
 
 
 # --- the run JSON ----------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_a_rejected_sitemap_is_one_warning_counted_and_exit_0(tmp_path: Path, bo
 def test_csv_files_is_an_array_of_the_paths_written(demo_site_factory, tmp_path):
     site = demo_site_factory(pages=5)
     assert refresh(site.base_url, tmp_path).returncode == 0
-    files = only_run_report(tmp_path)["outputs"]["csv_files"]
+    files = last_run_report(tmp_path)["outputs"]["csv_files"]
     assert isinstance(files, list) and files
     assert all(Path(f).is_file() for f in files)
     assert str(tmp_path / "csv" / "role_latest.csv") in {str(Path(tmp_path, f)) for f in files}

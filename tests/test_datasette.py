@@ -22,7 +22,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 from support.demo_site import start_site
 from support.extras import require
-from test_queries import canned_queries_script
+from support.readme import canned_queries_script
 
 if TYPE_CHECKING:
     from datasette.app import Datasette

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 from support.extras import require
-from test_load_support import _databases_stay_clean, pages  # noqa: F401
+from support.load import pages
 
 from pipeline.export import export_all, full_text_tables, neutralize, relations
 from pipeline.load import load_records
 from store.db import connect
+
+pytestmark = pytest.mark.usefixtures("databases_stay_clean")
 
 HOSTILE = {
     "best_paying_company": '=HYPERLINK("http://evil.example","click")',
@@ -40,6 +42,10 @@ def exported(tmp_path: Path) -> tuple[Path, Path, list]:
     records[0].role_a.slug = "formula-role"
     records[1].sides.b.growth_rate_pct = -3.5
     records[1].sides.b.job_satisfaction = None
+    return load_and_export(tmp_path, records)
+
+
+def load_and_export(tmp_path: Path, records: list) -> tuple[Path, Path, list]:
     db = tmp_path / "careers.db"
     conn = connect(db)
     load_records(conn, records, fetched_at="2026-11-01T00:00:00Z")
@@ -102,12 +108,14 @@ def test_numbers_are_untouched_and_null_is_empty(exported) -> None:
     assert row["fetched_at"] == "2026-11-01T00:00:00Z"
 
 
-def test_an_integer_column_with_nulls_stays_integers(exported) -> None:
-    db, out, records = exported
+def test_an_integer_column_with_nulls_stays_integers(tmp_path: Path) -> None:
+    records = [p.expected.model_copy(deep=True) for p in pages(range(5))]
+    records[0].sides.a.number_of_jobs = None  # the page showed "-": the first row is NULL
+    db, out, _ = load_and_export(tmp_path, records)
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE role_observations SET number_of_jobs = NULL WHERE observation_id = 1")
-    conn.commit()
-    export_all(db, out)
+    assert conn.execute(
+        "SELECT number_of_jobs FROM role_observations WHERE observation_id = 1"
+    ).fetchone() == (None,), "the first observation stored is the NULL one"
     jobs = {
         int(r["observation_id"]): r["number_of_jobs"]
         for r in read_csv(out / "role_observations.csv")
@@ -171,7 +179,7 @@ def test_an_export_killed_mid_write_leaves_nothing_behind_for_long(tmp_path: Pat
 def test_full_text_indexes_and_their_shadow_tables_are_not_exported(exported) -> None:
     db, out, _ = exported
     conn = sqlite3.connect(db)
-    conn.executescript(
+    conn.executescript(  # raw: an analyst's own tables, which no careers code writes
         """
         CREATE TABLE notes (note_id INTEGER PRIMARY KEY, body TEXT);
         INSERT INTO notes (body) VALUES ('first note'), ('second note');

@@ -7,12 +7,12 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from test_refused_pages import careers, refresh
+from support.commands import careers, refresh_one_worker
 
 
 def test_a_crawl_of_legacy_charset_pages_stores_their_accents(demo_site_factory, tmp_path):
     running = demo_site_factory(pages=150)
-    done = refresh(running.base_url, tmp_path)
+    done = refresh_one_worker(running.base_url, tmp_path)
     assert (done.returncode, done.stderr) == (0, "")
     conn = sqlite3.connect(tmp_path / "careers.db")
     charsets = dict(conn.execute("SELECT charset, count(*) FROM fetches GROUP BY charset"))

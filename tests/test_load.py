@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_load_support import (  # noqa: F401 - the autouse fixture must be imported
-    _databases_stay_clean,
+import pytest
+from support.load import (
     add_run,
     archive_pages,
     assert_loaded_as,
     count,
     demo_db,
+    log_gone,
     log_unchanged,
     pages,
 )
 
 from pipeline.load import load_pending, load_records
 from schemas.settings import Settings
+
+pytestmark = pytest.mark.usefixtures("databases_stay_clean")
 
 
 def settings(batch_size: int = 7, workers: int = 1) -> Settings:
@@ -182,11 +185,7 @@ def test_a_page_gone_sets_gone_at_and_coming_back_clears_it(tmp_path: Path) -> N
     load_pending(conn, settings(), run_id="r1", archive_dir=archive)
     url = generated[1].expected.url or ""
     add_run(conn, "r2", "2026-11-08T00:00:00Z")
-    conn.execute(
-        "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts) "
-        "VALUES ('r2', ?, ?, '2026-11-08T00:00:00Z', 'gone', 410, 1)",
-        (generated[1].path, url),
-    )
+    log_gone(conn, "r2", "2026-11-08T00:00:00Z", url, 410)
     load_pending(conn, settings(), archive_dir=archive)
     gone = conn.execute("SELECT page_key FROM comparisons WHERE gone_at IS NOT NULL").fetchall()
     assert [r[0] for r in gone] == [generated[1].path]

@@ -10,16 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from test_load_support import (  # noqa: F401 - the autouse fixture must be imported
-    _databases_stay_clean,
-    assert_loaded_as,
-    count,
-    demo_db,
-    pages,
-)
+import pytest
+from support.load import assert_loaded_as, count, demo_db, pages
 
 from pipeline.lock import run_lock
 from store.db import connect
+
+pytestmark = pytest.mark.usefixtures("databases_stay_clean")
 
 CAREERS = [sys.executable, "-m", "pipeline.cli"]
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_load_support import (  # noqa: F401
-    _databases_stay_clean,
-    add_run,
-    count,
-    pages,
-)
+import pytest
+from support.load import add_run, count, pages
 
 from pipeline.load import load_records
 from schemas.records import ComparisonRecord, ParseWarning
 from store.db import connect
+
+pytestmark = pytest.mark.usefixtures("databases_stay_clean")
 
 
 def records(indexes: range) -> list[ComparisonRecord]:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import rows
 
 from pipeline.lock import lock_path, read_holder, run_lock
 from pipeline.prune import prune
@@ -146,8 +147,8 @@ def test_taking_over_from_a_dead_holder_closes_its_run_as_interrupted(tmp_path: 
     db = tmp_path / "careers.db"
     holder = _hold_lock(db)
     conn = connect(db)
-    _add_run(conn, "dead", "2026-01-01T00:00:00Z")  # the holder's run
-    conn.execute("UPDATE runs SET complete = 1")  # its crawl was done; its load was not
+    # the holder's run: its crawl was done; its load was not
+    _add_run(conn, "dead", "2026-01-01T00:00:00Z", complete=True)
     conn.close()
     holder.kill()
     holder.wait()
@@ -209,12 +210,14 @@ def test_the_problem_line_names_the_kinds_of_refused_pages() -> None:
     assert two.problems[0].endswith("3 pages failed to parse (markup_changed: 2, truncated: 1)")
 
 
-def _add_run(conn, run_id: str, started: str, finished: str | None = None) -> None:
-    conn.execute(
-        "INSERT INTO runs (run_id, command, started_at, finished_at, exit_code, fetched) "
-        "VALUES (?, 'refresh', ?, ?, ?, 3)",
-        (run_id, started, finished, 0 if finished else None),
-    )
+def _add_run(
+    conn, run_id: str, started: str, finished: str | None = None, complete: bool | None = None
+) -> None:
+    """A ``refresh`` run that fetched 3 pages, finished (exit code 0) if ``finished``."""
+    rows.add_run(
+        conn, run_id, started, "refresh", counters={"fetched": 3}, complete=complete,
+        finished_at=finished,
+    )  # fmt: skip
 
 
 def test_status_lists_runs_pending_urls_and_sizes(tmp_path: Path) -> None:
@@ -222,12 +225,9 @@ def test_status_lists_runs_pending_urls_and_sizes(tmp_path: Path) -> None:
     conn = connect(db)
     _add_run(conn, "r1", "2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z")
     _add_run(conn, "r2", "2026-01-02T00:00:00Z")
-    for i, state in enumerate(["pending", "pending", "done"]):
-        conn.execute(
-            "INSERT INTO frontier (run_id, page_key, url, source, state, discovered_at, updated_at)"
-            " VALUES ('r2', ?, ?, 'sitemap', ?, 'x', 'x')",
-            (f"/k{i}/", f"http://h/k{i}/", state),
-        )
+    with rows.pinned("2026-01-02T00:00:00Z"):  # three URLs queued, the last one fetched
+        rows.crawl_state(conn, "r2").add((f"http://h/k{i}/", "sitemap", 0) for i in range(3))
+    rows.add_fetch(conn, "r2", "2026-01-02T00:00:00Z", "http://h/k2/", "not_modified", 304)
     (tmp_path / "archive").mkdir()
     (tmp_path / "archive" / "a.warc.gz").write_bytes(b"x" * 1000)
     status = collect(conn, db, tmp_path / "archive")
@@ -247,28 +247,25 @@ def test_prune_keeps_what_observations_and_unparsed_pages_need(tmp_path: Path) -
     for n in range(1, 4):
         _add_run(conn, f"r{n}", f"2026-01-0{n}T00:00:00Z", f"2026-01-0{n}T00:01:00Z")
     files = {"old-unused": "r1", "old-failed": "r1", "old-observed": "r1", "new": "r3"}
+    ids = {}
     for i, (name, run) in enumerate(files.items()):
         (archive / f"{name}.warc.gz").write_bytes(b"w" * 100)
+        at = f"2026-01-0{run[1]}T00:00:30Z"
+        ids[name] = rows.add_fetch(
+            conn, run, at, f"http://h/p{i}/", "new", 200, warc_file=f"{name}.warc.gz",
+            warc_offset=0,
+        )  # fmt: skip
         load_state = {"old-failed": "failed", "new": "pending"}.get(name, "loaded")
-        conn.execute(
-            "INSERT INTO fetches (fetch_id, run_id, page_key, url, fetched_at, outcome, warc_file,"
-            " warc_offset, load_state) VALUES (?, ?, ?, ?, 'x', 'new', ?, 0, ?)",
-            (i + 1, run, f"/p{i}/", f"http://h/p{i}/", f"{name}.warc.gz", load_state),
-        )
-    conn.execute("INSERT INTO roles VALUES ('a', 'A'), ('b', 'B')")
-    conn.execute(
-        "INSERT INTO comparisons (comparison_id, role_a_slug, role_b_slug, page_key, url,"
-        " first_seen_at, last_seen_at, last_changed_at)"
-        " VALUES (1, 'a', 'b', '/p2/', 'http://h/p2/', 'x', 'x', 'x')"
-    )
-    conn.execute(
-        "INSERT INTO role_observations (comparison_id, role_slug, side, fetch_id, fetched_at,"
-        " parser_version, record_sha256) VALUES (1, 'a', 'a', 3, 'x', '1', 'h')"
-    )
-    conn.execute(
-        "INSERT INTO parse_issues (url, run_id, fetch_id, kind, message, created_at)"
-        " VALUES ('http://h/p0/', 'r1', 1, 'unknown_row', 'm', 'x')"
-    )
+        if load_state != "pending":
+            rows.mark_loaded_as(conn, load_state, at, [ids[name]])
+    rows.add_observation(
+        conn, {"a": "A", "b": "B"}, ("a", "b"), "http://h/p2/", "2026-01-01T00:00:30Z",
+        fetch_id=ids["old-observed"], run_id="r1",
+    )  # fmt: skip
+    rows.add_issue(
+        conn, url="http://h/p0/", run_id="r1", fetch_id=ids["old-unused"], kind="unknown_row",
+        message="m", created_at="2026-01-01T00:00:30Z",
+    )  # fmt: skip
     result = prune(conn, archive, keep_runs=2)
     assert result.fetch_rows == 1 and result.files == 1 and result.bytes_freed == 100
     assert sorted(p.name for p in archive.iterdir()) == [

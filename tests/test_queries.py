@@ -3,46 +3,26 @@ against rows computed here, in Python, from the records that were loaded."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import defaultdict
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from test_load_support import _databases_stay_clean, add_run, pages  # noqa: F401
+from support.load import add_run, pages
+from support.readme import canned_queries_script, readme_queries
+from support.rows import add_refused
 
 from pipeline.load import load_records
 from pipeline.quality import figures_differ
 from schemas.columns import FIGURE_COLUMNS
 from schemas.records import ComparisonRecord
 from schemas.rows import figures_of
-from scraper.urls import page_key
 from store.db import connect
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.usefixtures("databases_stay_clean")
+
 T1, T2 = "2026-11-01T06:00:00Z", "2026-11-08T06:00:00Z"
-
-
-def canned_queries_script() -> ModuleType:
-    """``scripts/canned_queries.py``, which reads the README's query blocks for these tests
-    and writes them into the Datasette metadata as canned queries (one reading, no drift)."""
-    name = "canned_queries"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-def readme_queries() -> dict[str, str]:
-    """The ```sql blocks of the "Querying the data" section, keyed by their first comment."""
-    queries: dict[str, str] = canned_queries_script().readme_queries()
-    return queries
 
 
 def swapped(record: ComparisonRecord) -> ComparisonRecord:
@@ -90,19 +70,9 @@ class Fixture:
 
     def _refuse(self, url: str, run_id: str, at: str) -> str:
         """A later body of page ``url`` that the parser refused, as the loader records it."""
-        key = page_key(url)
-        fetch_id = self.conn.execute(
-            "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, warc_file,"
-            " warc_offset, load_state) VALUES (?, ?, ?, ?, 'changed', 200, 'a.warc.gz', 0,"
-            " 'failed')",
-            (run_id, key, url, at),
-        ).lastrowid
-        self.conn.execute(
-            "INSERT INTO parse_issues (url, run_id, fetch_id, kind, message, created_at)"
-            " VALUES (?, ?, ?, 'parse_markup_changed', 'the grid cannot be oriented', ?)",
-            (url, run_id, fetch_id, at),
+        add_refused(
+            self.conn, run_id, at, url, "parse_markup_changed", "the grid cannot be oriented"
         )
-        self.conn.commit()
         return url
 
     def _model(self) -> None:

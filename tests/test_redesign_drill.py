@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from test_refused_pages import last_run_report, latest_figures, refresh
+from support.commands import last_run_report, latest_figures, refresh_one_worker
 
 import scraper.grid
 import scraper.tables
@@ -51,14 +51,14 @@ def test_a_redesign_is_refused_loudly_loses_nothing_and_recovers_by_reparse(
 ) -> None:
     running = demo_site_factory(pages=200)
     assert running.site.markup == "mixed"
-    first = refresh(running.base_url, tmp_path)
+    first = refresh_one_worker(running.base_url, tmp_path)
     assert (first.returncode, first.stderr) == (0, "")
     figures = latest_figures(tmp_path)
     observations = count(tmp_path, "SELECT count(*) FROM role_observations")
     assert count(tmp_path, "SELECT count(*) FROM comparisons") == 201
 
     assert len(running.site.redesign(20, "dl")) == 20
-    again = refresh(running.base_url, tmp_path)
+    again = refresh_one_worker(running.base_url, tmp_path)
     report = last_run_report(tmp_path)
     assert (again.returncode, again.stderr) == (0, "")
     assert report["changed"] == 20 and report["parse_failures"] == {}
@@ -67,7 +67,7 @@ def test_a_redesign_is_refused_loudly_loses_nothing_and_recovers_by_reparse(
     )
 
     refused = running.site.redesign(20, "renamed")
-    second = refresh(running.base_url, tmp_path)
+    second = refresh_one_worker(running.base_url, tmp_path)
     report = last_run_report(tmp_path)
     assert second.returncode == 1
     assert "markup_changed: 20" in second.stderr

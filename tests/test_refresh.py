@@ -3,8 +3,6 @@ report, exit codes, and silence under cron when all went well."""
 
 from __future__ import annotations
 
-import json
-import os
 import socket
 import sqlite3
 import subprocess
@@ -12,34 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.commands import last_run_report, refresh
+from support.rows import add_run
 
 from pipeline.lock import run_lock
 from schemas.columns import COUNTERS, LOAD_COUNTERS
 from schemas.errors import ExitCode
-
-FAST = {
-    "CAREERS_LIMITS__TIMEOUT": "1",
-    "CAREERS_RETRIES__BACKOFF_BASE": "0.05",
-    "CAREERS_RETRIES__BACKOFF_CAP": "0.2",
-}
-
-
-def refresh(base_url: str, out: Path, *extra: str, env: dict[str, str] | None = None):
-    """Run the real command in a child process with no terminal, as cron does."""
-    args = [
-        sys.executable, "-m", "pipeline.cli", "refresh",
-        "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
-        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
-        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"), *extra,
-    ]  # fmt: skip
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
-    environ.update(FAST, CAREERS_OUTPUT__RUNS_DIR=str(out / "runs"), **(env or {}))
-    return subprocess.run(args, capture_output=True, text=True, cwd=out, env=environ, timeout=120)
-
-
-def only_run_report(out: Path) -> dict:
-    reports = sorted((out / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    return json.loads(reports[-1].read_text())
 
 
 def db(out: Path) -> sqlite3.Connection:
@@ -54,7 +30,7 @@ def test_flaky_site_is_loaded_whole_and_a_good_run_is_silent(demo_site_factory, 
     assert proc.returncode == ExitCode.OK, proc.stderr
     assert proc.stdout == "" and proc.stderr == ""
 
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     conn = db(tmp_path)
     row = dict(conn.execute("SELECT * FROM runs WHERE run_id = ?", (report["run_id"],)).fetchone())
     assert row["command"] == "refresh" and row["exit_code"] == 0 and row["finished_at"]
@@ -76,13 +52,13 @@ def test_second_run_is_answered_by_304s_and_a_change_by_new_history(demo_site_fa
     second = refresh(site.base_url, tmp_path, "-v")
     assert second.returncode == 0, second.stderr
     assert "finished with exit code 0" in second.stdout
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report["not_modified"] == report["discovered"] == 21
     assert report["records_written"] == 0
 
     changed = site.site.change(2)
     third = refresh(site.base_url, tmp_path)
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report["changed"] == 2 and report["not_modified"] == 19
     assert report["records_written"] >= 2
     conn = db(tmp_path)
@@ -121,7 +97,7 @@ def test_hostile_site_exits_1_and_says_what_broke(demo_site_factory, tmp_path):
     proc = refresh(site.base_url, tmp_path)
     assert proc.returncode == ExitCode.DEGRADED, proc.stderr
     assert "pages failed" in proc.stderr and proc.stdout == ""
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report["exit_code"] == 1 and report["problems"]
     assert report["gone"] > 0 and report["failed"] + report["blocked"] > 0
     loaded = db(tmp_path).execute("SELECT count(*) FROM comparisons").fetchone()[0]
@@ -168,10 +144,7 @@ def test_a_resumed_run_counts_what_every_invocation_loaded(demo_site_factory, tm
 def test_a_killed_run_is_closed_by_the_next_one(demo_site, tmp_path):
     assert refresh(demo_site.base_url, tmp_path).returncode == 0
     conn = db(tmp_path)
-    conn.execute(  # what a load killed with SIGKILL leaves behind
-        "INSERT INTO runs (run_id, command, started_at) VALUES ('killed', 'load', ?)",
-        ("2000-01-01T00:00:00.000Z",),
-    )
+    add_run(conn, "killed", "2000-01-01T00:00:00.000Z", "load")  # a load killed by SIGKILL
     conn.commit()
     status = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "status", "--db", str(tmp_path / "careers.db")],

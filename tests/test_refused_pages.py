@@ -16,26 +16,24 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
-from test_load_support import (  # noqa: F401 - the autouse fixture must be imported
-    _databases_stay_clean,
+from support.commands import careers, last_run_report, latest_figures, refresh_one_worker
+from support.load import (
     add_run,
     archive_pages,
     count,
+    log_gone,
     log_unchanged,
     pages,
 )
+from support.rows import add_fetch, finish_run
 
 import scraper.document
 from demosite.generator import GeneratedPage
@@ -56,7 +54,8 @@ from scraper.parse import parse_page
 from scraper.tables import ROWS
 from store.db import connect
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.usefixtures("databases_stay_clean")
+
 BLOCK_PAGE = Path(__file__).resolve().parent / "fixtures" / "block-page.html"
 AT = ["2026-11-01T00:00:00Z", "2026-11-08T00:00:00Z", "2026-11-15T00:00:00Z"]
 AT += ["2026-11-22T00:00:00Z", "2026-11-29T00:00:00Z"]
@@ -260,11 +259,7 @@ def test_a_refused_page_is_recorded_not_loaded_and_listed_until_a_new_body_parse
 
     # run 4: P answers 200 with the same bytes (the crawler logs it unchanged, no body)
     site.run(4)
-    site.conn.execute(
-        "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts) "
-        "VALUES ('r4', ?, ?, ?, 'unchanged', 200, 1)",
-        (site.page.path, site.url, AT[3]),
-    )
+    add_fetch(site.conn, "r4", AT[3], site.url, "unchanged", 200)
     site.load()
     assert site.figures() == figures
     assert_listed(site, "r4")
@@ -345,7 +340,8 @@ def test_prune_does_not_bring_back_a_refusal_a_later_body_replaced(site: Site) -
         site.run(n)
         log_unchanged(site.conn, f"r{n}", AT[n - 1], site.urls())
         site.load()
-    site.conn.execute("UPDATE runs SET finished_at = started_at")
+    for n in range(1, 6):
+        finish_run(site.conn, f"r{n}", AT[n - 1])
     pruned = prune(site.conn, site.archive, keep_runs=2)
     assert pruned.fetch_rows >= 1
     assert count(site.conn, "fetches", "run_id = 'r3' AND page_key = ?", site.page.path) == 0
@@ -358,17 +354,8 @@ def test_a_refused_page_that_is_gone_is_no_longer_listed(site: Site) -> None:
     site.load("r2")
     assert len(site.listed()) == 1
     site.run(3)
-    site.conn.execute(
-        "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts) "
-        "VALUES ('r3', ?, ?, ?, 'gone', 410, 1)",
-        (site.page.path, site.url, AT[2]),
-    )
-    # what the crawl decides at the end of run 3 (the gone guard let it mark the page gone)
-    site.conn.execute(
-        "INSERT INTO url_state (page_key, url, first_seen_at, last_seen_at, gone_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (page_key) DO UPDATE SET gone_at = excluded.gone_at",
-        (site.page.path, site.url, AT[0], AT[2], AT[2]),
-    )
+    # and what the crawl decides at the end of run 3 (the gone guard lets it mark the page)
+    log_gone(site.conn, "r3", AT[2], site.url, 410)
     site.load()
     assert site.listed() == []
 
@@ -395,19 +382,6 @@ def test_a_redesigned_page_is_refused_as_markup_changed(tmp_path: Path) -> None:
 
 
 # --- the commands: exit codes follow run.failed_fraction, stderr names the kinds --------
-
-
-def careers(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
-    environ.update(CAREERS_RUN__WORKERS="1", **(env or {}))
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environ,
-        timeout=120,
-    )
 
 
 @pytest.mark.parametrize("refused", [1, 2])
@@ -441,29 +415,6 @@ def test_load_and_reparse_exit_codes_follow_failed_fraction(tmp_path: Path, refu
     assert sorted(p["url"] for p in listed) == sorted(url for url, _ in bodies[:refused])
 
 
-def refresh(base_url: str, out: Path) -> subprocess.CompletedProcess[str]:
-    """``careers refresh`` as cron runs it: a child process with no terminal."""
-    return careers(
-        "refresh", "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
-        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
-        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"),
-        env={"CAREERS_OUTPUT__RUNS_DIR": str(out / "runs"), "CAREERS_LIMITS__TIMEOUT": "2"},
-    )  # fmt: skip
-
-
-def last_run_report(out: Path) -> dict[str, Any]:
-    reports = sorted((out / "runs").glob("*.json"), key=lambda p: p.stat().st_mtime)
-    return dict(json.loads(reports[-1].read_text()))
-
-
-def latest_figures(out: Path) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(out / "careers.db")
-    try:
-        return [tuple(r) for r in conn.execute("SELECT * FROM role_latest ORDER BY 1")]
-    finally:
-        conn.close()
-
-
 def first_report_section(out: Path) -> str:
     page = LexborHTMLParser((out / "report" / "index.html").read_text(encoding="utf-8"))
     return str(page.css("main > section")[0].attributes["id"])
@@ -474,12 +425,12 @@ def test_refresh_reports_redesigned_pages_until_they_parse(demo_site_factory, tm
     names the kind, nothing loaded; the next run (304s) exits 0 and still lists them; a
     redesign the parser reads clears them; one redesigned page exits 0, still listed."""
     running = demo_site_factory(pages=60, markup="rows")
-    first = refresh(running.base_url, tmp_path)
+    first = refresh_one_worker(running.base_url, tmp_path)
     assert (first.returncode, first.stderr) == (0, "")
     figures = latest_figures(tmp_path)
 
     redesigned = running.site.redesign(2, "renamed")
-    second = refresh(running.base_url, tmp_path)
+    second = refresh_one_worker(running.base_url, tmp_path)
     report = last_run_report(tmp_path)
     [kind] = report["parse_failures"]
     assert report["parse_failures"] == {kind: 2} and report["failed_parses"] == 2
@@ -496,7 +447,7 @@ def test_refresh_reports_redesigned_pages_until_they_parse(demo_site_factory, tm
     assert first_report_section(tmp_path) == "unparsed"
     refused_run = report["run_id"]
 
-    third = refresh(running.base_url, tmp_path)
+    third = refresh_one_worker(running.base_url, tmp_path)
     report = last_run_report(tmp_path)
     assert (third.returncode, third.stderr) == (0, "")
     assert report["not_modified"] == 61 and report["parse_failures"] == {}
@@ -507,7 +458,7 @@ def test_refresh_reports_redesigned_pages_until_they_parse(demo_site_factory, tm
     assert all(path in status.stdout for path in redesigned)
 
     assert sorted(running.site.redesign(2, "rows")) == sorted(redesigned)
-    fourth = refresh(running.base_url, tmp_path)
+    fourth = refresh_one_worker(running.base_url, tmp_path)
     report = last_run_report(tmp_path)
     assert (fourth.returncode, fourth.stderr) == (0, "")
     assert report["changed"] == 2 and report["records_written"] == 0
@@ -516,7 +467,7 @@ def test_refresh_reports_redesigned_pages_until_they_parse(demo_site_factory, tm
     assert latest_figures(tmp_path) == figures
 
     one = running.site.redesign(1, "renamed")
-    fifth = refresh(running.base_url, tmp_path)
+    fifth = refresh_one_worker(running.base_url, tmp_path)
     report = last_run_report(tmp_path)
     assert (fifth.returncode, fifth.stderr) == (0, ""), "1 of 61 is within failed_fraction"
     assert report["parse_failures"] == {kind: 1}

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from selectolax.lexbor import LexborHTMLParser
-from test_report_fixture import Fixture, FixtureRun, add_run, build
+from support.report_fixture import Fixture, FixtureRun, add_run, build
 
 from pipeline.cli import cli
 from pipeline.report import write_report

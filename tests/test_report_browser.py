@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_report_fixture import BASE_URL, Fixture, build
+from support.report_fixture import BASE_URL, Fixture, build
 
 from pipeline.report import write_report
 

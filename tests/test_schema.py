@@ -9,12 +9,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_load_support import _databases_stay_clean, pages  # noqa: F401
+from support.load import pages
 
 from pipeline.load import load_records
 from schemas.database import MIGRATIONS, SCHEMA_VERSION, user_version
 from schemas.errors import SchemaTooNew
 from store.db import connect
+
+pytestmark = pytest.mark.usefixtures("databases_stay_clean")
 
 METADATA = Path(__file__).resolve().parent.parent / "schemas" / "metadata.json"
 
@@ -92,6 +94,7 @@ def _version_1_database(path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.executescript("BEGIN;" + MIGRATIONS[0] + "PRAGMA user_version = 1; COMMIT;")
+    # raw: rows as version 1 wrote them; today's store writes today's schema only
     conn.execute(
         "INSERT INTO runs (run_id, command, started_at) "
         "VALUES ('old', 'crawl', '2026-10-01T00:00:00Z')"

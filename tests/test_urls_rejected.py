@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from local_site import Answer, local_site, not_found, sitemap_of
-from test_crawl import make_settings, run
-from test_refresh import only_run_report, refresh
+from support.commands import last_run_report, refresh
+from support.crawl import make_settings, run
 
 from pipeline.report import tables
 from scraper.urls import is_web_url, web_url_or_none
@@ -47,7 +47,7 @@ def test_sitemap_entries_that_are_not_http_are_dropped_and_counted(tmp_path: Pat
         asked = [p for p in site.requests if p.endswith("-differences/")]
     assert proc.returncode in (0, 1), proc.stderr  # 1: the stand-in page does not parse
     assert asked == ["/" + GOOD]  # once, never the others, never retried
-    report = only_run_report(tmp_path)
+    report = last_run_report(tmp_path)
     assert report["rejected_urls"] == 3 and report["discovered"] == 1
     assert "rejected_urls=3" in proc.stdout  # the summary line
     db = tmp_path / "careers.db"
@@ -79,7 +79,7 @@ def test_a_frontier_row_left_by_an_older_version_is_rejected_not_fetched(tmp_pat
         settings = make_settings(site.base_url, tmp_path, run={"limit": 0})
         first = run(settings, finalize=True)  # leaves the frontier pending
         conn = connect(settings.output.db)
-        conn.execute(
+        conn.execute(  # raw: a row only an older version wrote (today's crawl rejects the URL)
             "INSERT INTO frontier (run_id, page_key, url, source, discovered_at, updated_at) "
             "VALUES (?, '/x', ?, 'sitemap', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')",
             (first.run_id, bad_urls(site.base_url, "/rc-jobs/rc-vs-sd-differences/")[0]),
@@ -112,7 +112,7 @@ def test_canonical_urls_are_http_on_any_host() -> None:
 
 
 def test_the_loader_stores_no_canonical_url_that_is_not_http(tmp_path: Path) -> None:
-    from test_load_support import pages
+    from support.load import pages
 
     from pipeline.load import load_records
 

@@ -1,5 +1,8 @@
 """Helpers shared by the loader, export, query and schema tests: real WARC files and
-real fetch-log rows built from the demo generator's pages (no crawler involved)."""
+real fetch-log rows built from the demo generator's pages (no crawler involved; the rows
+are written through the storage layer, ``support.rows``). The ``databases_stay_clean``
+fixture (``tests/conftest.py``) checks the SQLite files a test leaves with
+``assert_db_clean``."""
 
 from __future__ import annotations
 
@@ -9,13 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from demosite.generator import GeneratedPage, generate_page
 from schemas.records import ComparisonRecord
 from scraper.archive import WarcArchive
-from scraper.urls import page_key
 from store.db import connect
+from support import rows
 
 SEED = 11
 BASE = "https://www.zippia.com/"
@@ -30,24 +31,12 @@ def assert_db_clean(path: Path) -> None:
         conn.close()
 
 
-@pytest.fixture(autouse=True)
-def _databases_stay_clean(tmp_path: Path):
-    """After every test: each SQLite file it left passes integrity and foreign-key checks."""
-    yield
-    for path in sorted(tmp_path.rglob("*.db")):
-        assert_db_clean(path)
-
-
 def pages(indexes: Iterable[int], revision: int = 0, size: str = "small") -> list[GeneratedPage]:
     return [generate_page(SEED, i, size=size, revision=revision) for i in indexes]
 
 
 def add_run(conn: sqlite3.Connection, run_id: str, started_at: str, command: str = "crawl") -> str:
-    conn.execute(
-        "INSERT INTO runs (run_id, command, started_at) VALUES (?, ?, ?)",
-        (run_id, command, started_at),
-    )
-    return run_id
+    return rows.add_run(conn, run_id, started_at, command)
 
 
 @dataclass
@@ -66,43 +55,43 @@ def archive_pages(
     outcome: str = "new",
 ) -> list[Archived]:
     """Store ``(url, html)`` bodies in a WARC file and log one pending fetch for each."""
-    out = []
+    stored = list(bodies)
+    fetches = []
     with WarcArchive(archive_dir, prefix=run_id) as warc:
-        for url, html in bodies:
+        for url, html in stored:
             body = html.encode()
             sha = hashlib.sha256(body).hexdigest()
             ref = warc.write_response(
                 url, 200, [("Content-Type", "text/html")], body, len(body), sha
             )
-            cursor = conn.execute(
-                "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, "
-                "attempts, bytes, content_sha256, warc_file, warc_offset, load_state) "
-                "VALUES (?, ?, ?, ?, ?, 200, 1, ?, ?, ?, ?, 'pending')",
-                (
-                    run_id,
-                    page_key(url),
-                    url,
-                    fetched_at,
+            fetches.append(
+                rows.FetchRecord(
                     outcome,
-                    len(body),
-                    sha,
-                    ref.warc_file,
-                    ref.warc_offset,
-                ),
+                    url,
+                    status=200,
+                    attempts=1,
+                    bytes=len(body),
+                    content_sha256=sha,
+                    warc_file=ref.warc_file,
+                    warc_offset=ref.warc_offset,
+                )
             )
-            out.append(Archived(int(cursor.lastrowid or 0), url, html))
-    return out
+    ids = rows.add_fetches(conn, run_id, fetched_at, fetches)
+    return [Archived(i, url, html) for i, (url, html) in zip(ids, stored, strict=True)]
 
 
 def log_unchanged(
     conn: sqlite3.Connection, run_id: str, fetched_at: str, urls: Iterable[str]
 ) -> None:
-    for url in urls:
-        conn.execute(
-            "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts) "
-            "VALUES (?, ?, ?, ?, 'not_modified', 304, 1)",
-            (run_id, page_key(url), url, fetched_at),
-        )
+    """Log a 304 for each of ``urls``: the page did not change, no body."""
+    records = [rows.FetchRecord("not_modified", url, status=304, attempts=1) for url in urls]
+    rows.add_fetches(conn, run_id, fetched_at, records)
+
+
+def log_gone(conn: sqlite3.Connection, run_id: str, fetched_at: str, url: str, status: int) -> None:
+    """Log a 404/410 for ``url``, and the crawl's end-of-run decision that it is gone."""
+    rows.add_fetch(conn, run_id, fetched_at, url, "gone", status)
+    rows.settle_gone(conn, run_id, fetched_at)
 
 
 def demo_db(

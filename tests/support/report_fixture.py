@@ -1,6 +1,7 @@
 """A loaded fixture database for the report tests: the demo generator's expected records
-loaded by the real loader, with the crawl's runs, frontier and fetch log written as the
-crawler writes them (two runs: the second changes K pages, removes J, adds some)."""
+loaded by the real loader, with the crawl's runs, frontier and fetch log written by the
+crawler's own storage code (``store.crawl_state.CrawlState``; two runs: the second
+changes K pages, removes J, adds some)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from pathlib import Path
 
 from demosite.generator import generate_page
 from pipeline.load import load_records
-from schemas.columns import COUNTERS
 from schemas.records import ComparisonRecord
 from scraper.urls import page_key
-from store.db import connect
+from store.crawl_records import FetchRecord, FrontierItem
+from store.crawl_state import CrawlState
+from store.db import connect, transaction
+from store.runs import set_counters
+from support.rows import pinned
 
 SEED = 11
 BASE_URL = "http://127.0.0.1:8765/"
@@ -48,55 +52,40 @@ def add_run(
     fetched: dict[str, tuple[str, int | None]],
     discovered: dict[str, str],
 ) -> None:
-    """The crawl's rows for one run: ``runs``, ``frontier`` and ``fetches``.
+    """The crawl's rows for one run: ``runs``, ``frontier``, ``fetches`` and ``url_state``,
+    written as a crawl of ``BASE_URL`` writes them, all at ``run.started_at``.
 
     ``fetched`` maps a URL to (outcome, HTTP status), ``discovered`` a URL to where the
     crawler found it: ``sitemap``, or ``known`` (queued again because an earlier run saw
-    it, as the crawler does so removed pages are noticed)."""
-    counters = {name: 0 for name in COUNTERS}
-    counters["discovered"] = len(discovered)
-    for outcome, _ in fetched.values():
-        counters[outcome] += 1
-    counters["fetched"] = sum(1 for _, status in fetched.values() if status is not None)
-    counters.update(run.counters)
-    names = ", ".join(counters)
-    conn.execute(
-        f"INSERT INTO runs (run_id, command, base_url, started_at, finished_at, exit_code, "
-        f"complete, {names}) VALUES (?, 'refresh', ?, ?, ?, 0, ?, "
-        f"{', '.join('?' * len(counters))})",  # fmt: skip
-        (
-            run.run_id,
-            BASE_URL,
-            run.started_at,
-            run.started_at,
-            int(run.complete),
-            *counters.values(),
-        ),
-    )
-    conn.executemany(
-        "INSERT INTO frontier (run_id, page_key, url, source, state, discovered_at, updated_at) "
-        "VALUES (?, ?, ?, ?, 'done', ?, ?)",
-        [
-            (run.run_id, page_key(u), u, source, run.started_at, run.started_at)
-            for u, source in discovered.items()
-        ],
-    )
-    conn.executemany(
-        "INSERT INTO fetches (run_id, page_key, url, fetched_at, outcome, status, attempts, bytes,"
-        " elapsed_ms) VALUES (?, ?, ?, ?, ?, ?, 1, ?, 5)",
-        [
+    it, as the crawler does so removed pages are noticed). The run counts what it
+    discovered and fetched as the crawl does; ``run.counters`` then overrides counters.
+    Pages that answered 404/410 are marked gone (the gone guard lets them)."""
+    at = run.started_at
+    state = CrawlState(conn)
+    with pinned(at, run.run_id):
+        state.open_run(fresh=True, command="refresh", base_url=BASE_URL)
+        state.add((url, source, 0) for url, source in discovered.items())
+        state.record_many(
             (
-                run.run_id,
-                page_key(u),
-                u,
-                run.started_at,
-                outcome,
-                status,
-                9000 if status == 200 else 0,
+                FrontierItem(0, page_key(url), url, 0),
+                FetchRecord(
+                    outcome,
+                    url,
+                    status=status,
+                    attempts=1,
+                    bytes=9000 if status == 200 else 0,
+                    elapsed_ms=5,
+                ),
+                {outcome: 1, "fetched": int(status is not None)},
+                (),
             )
-            for u, (outcome, status) in fetched.items()
-        ],
-    )
+            for url, (outcome, status) in fetched.items()
+        )
+        state.settle_gone(max_fraction=1.0)
+        if run.counters:
+            with transaction(conn):
+                set_counters(conn, run.run_id, run.counters)
+        state.finish(complete=run.complete, exit_code=0)
 
 
 @dataclass
