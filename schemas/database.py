@@ -14,7 +14,10 @@ one is refused rather than silently rebuilt.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Callable, Sequence
+from functools import cache
+from typing import Any
 
 from schemas.columns import COUNTERS, LOAD_COUNTERS, scalar_type
 from schemas.errors import SchemaTooNew
@@ -261,15 +264,30 @@ INSERT OR IGNORE INTO role_search ({", ".join(ROLE_SEARCH_COLUMNS)}) {ROLE_SEARC
 """
 
 
+@cache
+def sqlite_utils_database() -> Any:
+    """``sqlite_utils.Database``, imported with pandas and numpy hidden unless something
+    imported them already: sqlite-utils imports both, when installed, only to type columns
+    of their values, which nothing here sends, and they would cost every run tens of
+    megabytes (``bench/memory_bench.py``)."""
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes the import fail
+    try:
+        from sqlite_utils import Database as database
+    finally:
+        for name in hidden:
+            del sys.modules[name]
+    return database
+
+
 def _v7_role_search(conn: sqlite3.Connection) -> None:
     """v7: ``role_search``, one row per role for full-text search, and its FTS5 index
     ``role_search_fts`` with the triggers that keep it in step (``enable_fts``). Runs
     outside one transaction (sqlite-utils commits around its scripts), so every step is
     safe to repeat: a migration killed halfway is finished by the next start."""
-    from sqlite_utils import Database
-
     conn.executescript(f"BEGIN;\n{_V7_ROLE_SEARCH}\nCOMMIT;")
-    table = Database(conn, execute_plugins=False).table("role_search")
+    table = sqlite_utils_database()(conn, execute_plugins=False).table("role_search")
     table.enable_fts(list(ROLE_SEARCH_FTS), create_triggers=True, replace=True)
 
 

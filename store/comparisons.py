@@ -15,11 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlite_utils import Database
-
 from schemas.columns import FIGURE_COLUMNS
 from schemas.views import ROLE_SEARCH_COLUMNS, ROLE_SEARCH_ROWS
-from store.db import chunks
+from store.db import Database, chunks
 
 OBSERVATION_COLUMNS: tuple[str, ...] = (
     "observation_id",

@@ -15,11 +15,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlite_utils import Database
+from schemas.database import migrate, sqlite_utils_database
 
-from schemas.database import migrate
+if TYPE_CHECKING:
+    from sqlite_utils import Database
+else:
+    Database = sqlite_utils_database()
 
 T = TypeVar("T")
 
