@@ -17,16 +17,18 @@ and their shadow tables are not exported: they are an index of other tables' tex
 from __future__ import annotations
 
 import csv
-import os
+import importlib.abc
 import re
 import sqlite3
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scraper.processes import pid_alive
 from scraper.text import visible_start
-from store.db import connect
+from store.db import connect, replacing
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -117,10 +119,6 @@ def _chunks(
     return columns, chunks()
 
 
-def _temporary(path: Path) -> Path:
-    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
-
-
 def sweep_temporaries(csv_dir: Path) -> int:
     """Remove half-written files an export killed mid-write left behind (their writer is
     gone); an export running in parallel keeps its own."""
@@ -135,16 +133,11 @@ def sweep_temporaries(csv_dir: Path) -> int:
 
 def write_csv(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
     columns, chunks = _chunks(conn, name, kind)
-    tmp = _temporary(path)
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\r\n")
-            writer.writerow(columns)
-            for rows in chunks:
-                writer.writerows([neutralize(v) for v in row] for row in rows)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replacing(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(columns)
+        for rows in chunks:
+            writer.writerows([neutralize(v) for v in row] for row in rows)
     return path
 
 
@@ -210,6 +203,35 @@ def arrow_schema(conn: sqlite3.Connection, name: str) -> pa.Schema:
     return pa.schema([(c, arrow.get(t, pa.string())) for c, t in types.items()])
 
 
+class _Refused(importlib.abc.MetaPathFinder):
+    """Makes one package (and its modules) unimportable while it is on ``sys.meta_path``."""
+
+    def __init__(self, package: str) -> None:
+        self.package = package
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == self.package or name.startswith(f"{self.package}."):
+            raise ModuleNotFoundError(f"{name} is not used here", name=name)
+
+
+@contextmanager
+def _without_pandas() -> Iterator[None]:
+    """pyarrow imports pandas the first time it builds an array, only to check whether the
+    values are pandas objects; none are, and pandas would cost the run tens of megabytes
+    (``bench/memory_bench.py``). Unless something imported pandas already, it cannot be
+    imported while the Parquet files are written, and pyarrow takes it as absent from then
+    on in this process."""
+    if "pandas" in sys.modules:
+        yield
+        return
+    finder = _Refused("pandas")
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
     """The same rows as the CSV, typed, raw text (Parquet is not opened by spreadsheets).
 
@@ -222,27 +244,22 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
     columns, chunks = _chunks(conn, name, kind)
     assert columns == schema.names, (columns, schema.names)
     text = [schema.field(c).type == pa.string() for c in columns]
-    tmp = _temporary(path)
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            held: list[pa.RecordBatch] = []
-            for rows in chunks:
-                arrays = [
-                    pa.array(
-                        [str(r[i]) if text[i] and r[i] is not None else r[i] for r in rows],
-                        type=schema.field(i).type,
-                    )
-                    for i in range(len(columns))
-                ]
-                held.append(pa.record_batch(arrays, schema=schema))
-                if sum(b.num_rows for b in held) >= ROW_GROUP_ROWS:
-                    writer.write_table(pa.Table.from_batches(held, schema))
-                    held = []
-            if held:
+    with _without_pandas(), replacing(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        held: list[pa.RecordBatch] = []
+        for rows in chunks:
+            arrays = [
+                pa.array(
+                    [str(r[i]) if text[i] and r[i] is not None else r[i] for r in rows],
+                    type=schema.field(i).type,
+                )
+                for i in range(len(columns))
+            ]
+            held.append(pa.record_batch(arrays, schema=schema))
+            if sum(b.num_rows for b in held) >= ROW_GROUP_ROWS:
                 writer.write_table(pa.Table.from_batches(held, schema))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+                held = []
+        if held:
+            writer.write_table(pa.Table.from_batches(held, schema))
     return path
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
 import pkgutil
 import sqlite3
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from pipeline.status import kind_counts, unparsed_pages
 from schemas.columns import COUNTERS, LOAD_COUNTERS
 from schemas.database import SCHEMA_VERSION, user_version
 from schemas.errors import ReportError
+from store.db import replacing
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 MOST_SEEN_ROLES = 20
@@ -253,11 +253,6 @@ def write_report(db_path: Path, report_dir: Path, run_id: str | None = None) -> 
     report_dir = Path(report_dir)
     report_dir.mkdir(parents=True, exist_ok=True)
     target = report_dir / "index.html"
-    tmp = report_dir / f".index.html.{os.getpid()}.tmp"
-    try:
-        with tmp.open("wb") as fh:
-            fh.writelines(render(context))
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    with replacing(target) as tmp, tmp.open("wb") as fh:
+        fh.writelines(render(context))
     return target
