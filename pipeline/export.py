@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import importlib.abc
+import os
 import re
 import sqlite3
 import sys
@@ -237,6 +238,7 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
 
     Each chunk of rows becomes Arrow arrays at once (compact, unlike the rows' Python
     objects); a row group is written every ``ROW_GROUP_ROWS`` rows."""
+    _arrow_allocator()
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -263,7 +265,15 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
     return path
 
 
+def _arrow_allocator() -> None:
+    """Have pyarrow, when it is first loaded, allocate with the system allocator (unless
+    the environment chose one): it hands freed buffers back, where pyarrow's default pool
+    keeps an export's largest row groups for the rest of the run."""
+    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+
 def parquet_available() -> bool:
+    _arrow_allocator()
     try:
         import pyarrow.parquet  # noqa: F401
     except ImportError:
