@@ -12,8 +12,8 @@ True)``), the resident set (RSS: shared pages counted once per process) and the
 proportional set (PSS, Linux: each shared page split between the processes sharing it),
 and keeps the peak of each sum per stage. Stages are told apart by the refresh's log
 lines on stderr: crawl (from the start), load (the crawl's summary line: the parse pool
-works here), export, report. The parse pool's share is the fork server and the workers
-it forks (``multiprocessing.forkserver``).
+works here), export, report. The parse pool's share is its worker processes (spawned by
+``multiprocessing``; older checkouts: the fork server and the workers it forks).
 
 Scenarios: ``hostile-300`` (every fault of the demo site, slow answers stalling 2 s,
 ``CAREERS_LIMITS__TIMEOUT=1``), ``clean-2000`` and ``clean-20000`` (no faults; their
@@ -91,10 +91,14 @@ class Peak:
 
 
 def is_pool(process: psutil.Process, root: psutil.Process) -> bool:
-    """The fork server of the parse pool, or a worker it forked."""
+    """A parse worker (a ``multiprocessing`` spawned child), or a fork server and what it
+    forked (a checkout measured with ``--source`` that still uses one)."""
     try:
         chain = [process, *process.parents()]
-        return any("forkserver" in " ".join(p.cmdline()) for p in chain if p.pid != root.pid)
+        return any(
+            "forkserver" in line or "spawn_main" in line
+            for line in (" ".join(p.cmdline()) for p in chain if p.pid != root.pid)
+        )
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
         return False
 

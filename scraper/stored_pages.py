@@ -3,8 +3,8 @@ the record into the rows the loader writes (``schemas.rows``), all in the worker
 
 The loader's pool (``pipeline.load.source``) sends chunks of ``StoredPage`` and gets back
 ``Outcome`` tuples of plain data, cheap to pickle. This module imports only the parser,
-the archive reader and the record models, so a worker (forked from a fork server that
-preloaded it) never holds the database, pandas or the HTTP stack.
+the archive reader and the record models, so a worker (a spawned interpreter that imports
+this module) never holds the database, pandas or the HTTP stack.
 """
 
 from __future__ import annotations

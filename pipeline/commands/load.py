@@ -57,15 +57,12 @@ def command(files: tuple[str, ...], reparse: bool, **params: Any) -> None:
     load found new data-quality failures.
     """
     from pipeline.load import load_pending, load_records
-    from pipeline.load.source import start_worker_server
     from schemas.verdict import format_kinds
     from store.db import connect
 
     if files and reparse:
         raise click.UsageError("--reparse re-reads the archive; it takes no FILE")
     settings = settings_from(params)
-    if not files:
-        start_worker_server(settings.run.workers)  # before the lock: see pipeline.load.source
     with exclusive(settings, "reparse" if reparse else "load"):
         conn = connect(settings.output.db)
         try:

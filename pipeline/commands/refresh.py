@@ -16,12 +16,10 @@ from pipeline.summary import emit
 @settings_options(*CRAWL_FLAGS, "csv_dir", "report_dir")
 def command(**params: Any) -> None:
     """Discover, fetch, parse, load, export and report, as one run."""
-    from pipeline.load.source import start_worker_server
     from pipeline.refresh import refresh  # the whole pipeline: import only when run
 
     settings = settings_from(params)
     setup_logging(settings.run.log_format, settings.run.verbose)
-    start_worker_server(settings.run.workers)  # before the lock: see pipeline.load.source
     with exclusive(settings, "refresh"):
         result = refresh(settings)
     emit(result.report, result.outputs, result.verdict.problems, settings.run.verbose)

@@ -10,20 +10,20 @@ the loader has not taken yet). ``ahead`` must exceed the loader's batch: the poo
 fed while the loader pulls pages, so the work in flight is what keeps the workers busy
 while a batch is written. The pool is sized to the work: no worker process for fewer
 than ``POOL_MIN_PAGES`` pages, and workers are started as chunks wait for them (the
-fork server's pool starts them on demand), up to ``workers``.
+pool starts them on demand), up to ``workers``.
 
-No worker outlives its run. Workers are forked by a ``forkserver`` (``worker_context``),
-a clean process started without the run's open files: none of them ever shares the run
-lock's open file description, the database or its WAL, so a killed run frees the lock at
-once; each also dies with its parent (``scraper.processes``). The fork server imports the
-worker's module once (``PRELOAD``), so a worker starts in a few milliseconds; ``spawn``
-would pay those imports in every worker.
+No worker outlives its run, and none holds what the run holds: workers are started with
+``spawn`` (a fresh interpreter, exec'd, with none of the run's open files: the run lock's
+file description, the database and its WAL stay the run's alone, so a killed run frees
+the lock at once), import only ``scraper.stored_pages`` and die with their parent
+(``scraper.processes``). They start when the first chunks wait for them and end with the
+pool, so nothing of the pool is left while the run exports and reports (a fork server
+would stay for the rest of the process).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import sqlite3
 from collections import deque
@@ -46,10 +46,6 @@ CHUNK = 16
 """Pages per task sent to a worker."""
 POOL_MIN_PAGES = 4 * CHUNK
 """Fewer pages than this are parsed in the loader's own process: a pool costs more."""
-PRELOAD = ("scraper.stored_pages",)
-"""What the fork server imports once for every worker it forks."""
-
-
 @dataclass
 class Parsed:
     """One page's parse outcome: its rows, or the reason there are none."""
@@ -93,33 +89,16 @@ def loadable_fetches(
         last = rows[-1][0]
 
 
-def worker_context() -> multiprocessing.context.BaseContext:
-    """The multiprocessing context of the parse workers: a fork server preloaded with the
-    worker's module. Call ``start_worker_server`` before taking the run lock."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))
-    return context
-
-
-def start_worker_server(workers: int | None = None) -> None:
-    """Start the fork server now (it forks every parse worker later), so it is made
-    before the run lock is taken and has none of the run's open files; a no-op for one
-    worker, or when it already runs."""
-    if (workers or default_workers()) > 1:
-        worker_context()
-        multiprocessing.forkserver.ensure_running()
-
-
 def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def parse_pool(workers: int) -> ProcessPoolExecutor:
-    """Up to ``workers`` parse workers, forked by the fork server on demand, each dying
+    """Up to ``workers`` parse workers, spawned on demand, each dying
     with this process."""
     return ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=worker_context(),
+        mp_context=multiprocessing.get_context("spawn"),
         initializer=worker_init,
         initargs=(os.getpid(),),
     )
