@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -20,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 from selectolax.lexbor import LexborHTMLParser
+from support.commands import refresh as run_refresh
 from support.demo_site import start_site
 from support.extras import require
-from support.readme import canned_queries_script
+from support.readme import REPRESENTATIVE, canned_queries_script
 
 if TYPE_CHECKING:
     from datasette.app import Datasette
@@ -31,30 +30,11 @@ datasette_app = require("datasette.app")
 
 ROOT = Path(__file__).resolve().parent.parent
 METADATA = ROOT / "schemas" / "metadata.json"
-FAST = {
-    "CAREERS_LIMITS__TIMEOUT": "2",
-    "CAREERS_RETRIES__BACKOFF_BASE": "0.05",
-    "CAREERS_RETRIES__BACKOFF_CAP": "0.2",
-}
-REPRESENTATIVE = {
-    # a role seen on several pages whose figures there disagree (the second run's change)
-    "role_slug": "SELECT role_slug FROM role_latest WHERE disagrees = 1"
-    " ORDER BY comparisons_seen DESC, role_slug LIMIT 1",
-}
-"""Where each canned query parameter's test value comes from, in the refreshed database."""
 
 
 def refresh(base_url: str, out: Path) -> subprocess.CompletedProcess[str]:
     """``careers refresh`` in a child process, every output under ``out``."""
-    args = [
-        sys.executable, "-m", "pipeline.cli", "refresh",
-        "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
-        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
-        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"),
-    ]  # fmt: skip
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
-    environ.update(FAST, CAREERS_OUTPUT__RUNS_DIR=str(out / "runs"))
-    return subprocess.run(args, capture_output=True, text=True, cwd=out, env=environ, timeout=120)
+    return run_refresh(base_url, out, env={"CAREERS_LIMITS__TIMEOUT": "2"}, timeout=120)
 
 
 @pytest.fixture(scope="module")

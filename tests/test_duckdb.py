@@ -11,11 +11,9 @@ table has the rows a real run writes: NULLs, text, integers, reals, timestamps.
 from __future__ import annotations
 
 import math
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -23,9 +21,10 @@ from typing import Any
 
 import httpx
 import pytest
+from support.commands import refresh as run_refresh
 from support.demo_site import start_site
 from support.extras import require
-from support.readme import readme_queries
+from support.readme import REPRESENTATIVE, readme_queries
 
 from pipeline import export
 from pipeline.export import column_types, export_all, relations
@@ -34,11 +33,6 @@ duckdb = require("duckdb")
 scanner = require("duckdb_extension_sqlite_scanner")
 require("pyarrow.parquet")
 
-FAST = {
-    "CAREERS_LIMITS__TIMEOUT": "2",
-    "CAREERS_RETRIES__BACKOFF_BASE": "0.05",
-    "CAREERS_RETRIES__BACKOFF_CAP": "0.2",
-}
 ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")
 DUCKDB_TYPE = {"INTEGER": "BIGINT", "REAL": "DOUBLE", "TEXT": "VARCHAR", "BLOB": "BLOB"}
 """The DuckDB type a Parquet column of each SQLite affinity reads back as."""
@@ -59,23 +53,10 @@ UNBOUND = (
     " (schemas/views.py, portable=True)"
 )
 
-REPRESENTATIVE = {
-    "role_slug": "SELECT role_slug FROM role_latest WHERE disagrees = 1"
-    " ORDER BY comparisons_seen DESC, role_slug LIMIT 1",
-}
-
 
 def refresh(base_url: str, out: Path) -> subprocess.CompletedProcess[str]:
     """``careers refresh`` in a child process, every output under ``out``."""
-    args = [
-        sys.executable, "-m", "pipeline.cli", "refresh",
-        "--base-url", base_url, "--rate", "0", "--max-in-flight", "8",
-        "--db", str(out / "careers.db"), "--archive-dir", str(out / "archive"),
-        "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"),
-    ]  # fmt: skip
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("CAREERS_")}
-    environ.update(FAST, CAREERS_OUTPUT__RUNS_DIR=str(out / "runs"))
-    return subprocess.run(args, capture_output=True, text=True, cwd=out, env=environ, timeout=180)
+    return run_refresh(base_url, out, env={"CAREERS_LIMITS__TIMEOUT": "2"}, timeout=180)
 
 
 @pytest.fixture(scope="module")

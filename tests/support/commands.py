@@ -40,7 +40,13 @@ def careers(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     )
 
 
-def refresh(base_url: str, out: Path, *extra: str, env: dict[str, str] | None = None):
+def refresh(
+    base_url: str,
+    out: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """``careers refresh`` of ``base_url`` into ``out`` (its working directory), with the
     ``FAST`` timeouts and eight requests in flight."""
     args = [
@@ -50,7 +56,9 @@ def refresh(base_url: str, out: Path, *extra: str, env: dict[str, str] | None = 
         "--csv-dir", str(out / "csv"), "--report-dir", str(out / "report"), *extra,
     ]  # fmt: skip
     environ = _environment({**FAST, "CAREERS_OUTPUT__RUNS_DIR": str(out / "runs"), **(env or {})})
-    return subprocess.run(args, capture_output=True, text=True, cwd=out, env=environ, timeout=120)
+    return subprocess.run(
+        args, capture_output=True, text=True, cwd=out, env=environ, timeout=timeout
+    )
 
 
 def refresh_one_worker(base_url: str, out: Path) -> subprocess.CompletedProcess[str]:

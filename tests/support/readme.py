@@ -27,3 +27,11 @@ def readme_queries() -> dict[str, str]:
     """The ```sql blocks of the "Querying the data" section, keyed by their first comment."""
     queries: dict[str, str] = canned_queries_script().readme_queries()
     return queries
+
+
+REPRESENTATIVE = {
+    # a role seen on several pages whose figures there disagree (the second run's change)
+    "role_slug": "SELECT role_slug FROM role_latest WHERE disagrees = 1"
+    " ORDER BY comparisons_seen DESC, role_slug LIMIT 1",
+}
+"""Where each README query parameter's test value comes from, in a refreshed database."""
