@@ -39,7 +39,5 @@ def require(module: str) -> ModuleType:
         try:
             return importlib.import_module(module)
         except ImportError as exc:
-            pytest.fail(
-                f"{missing_message(module)}: {exc}; CI installs every extra", pytrace=False
-            )
+            pytest.fail(f"{missing_message(module)}: {exc}; CI installs every extra", pytrace=False)
     return pytest.importorskip(module, reason=missing_message(module))
