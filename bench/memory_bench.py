@@ -81,13 +81,29 @@ class Peak:
     pool_pss: int = 0
     processes: int = 0
     seconds: float = 0.0
+    each: dict[str, int] = field(default_factory=dict)
+    """The highest RSS of one process of each kind (``kind_of``)."""
 
-    def take(self, rss: int, pss: int, main_pss: int, pool_pss: int, processes: int) -> None:
-        self.rss = max(self.rss, rss)
-        self.pss = max(self.pss, pss)
-        self.main_pss = max(self.main_pss, main_pss)
-        self.pool_pss = max(self.pool_pss, pool_pss)
-        self.processes = max(self.processes, processes)
+    def take(self, now: Sample) -> None:
+        self.rss = max(self.rss, now.rss)
+        self.pss = max(self.pss, now.pss)
+        self.main_pss = max(self.main_pss, now.main_pss)
+        self.pool_pss = max(self.pool_pss, now.pool_pss)
+        self.processes = max(self.processes, now.processes)
+        for kind, rss in now.each.items():
+            self.each[kind] = max(self.each.get(kind, 0), rss)
+
+
+@dataclass
+class Sample:
+    """The sums over the process tree at one moment, in bytes."""
+
+    rss: int = 0
+    pss: int = 0
+    main_pss: int = 0
+    pool_pss: int = 0
+    processes: int = 0
+    each: dict[str, int] = field(default_factory=dict)
 
 
 def is_pool(process: psutil.Process, root: psutil.Process) -> bool:
@@ -103,26 +119,41 @@ def is_pool(process: psutil.Process, root: psutil.Process) -> bool:
         return False
 
 
-def sample(root: psutil.Process) -> tuple[int, int, int, int, int] | None:
-    """(rss, pss, main pss, pool pss, processes) of ``root`` and its descendants now."""
+def kind_of(process: psutil.Process, root: psutil.Process) -> str:
+    """What a process of the tree is, for the per-process table (``--processes``)."""
+    if process.pid == root.pid:
+        return "refresh"
+    try:
+        line = " ".join(process.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+        return "other"
+    if "resource_tracker" in line:
+        return "resource tracker"
+    return "parse worker" if is_pool(process, root) else "other"
+
+
+def sample(root: psutil.Process) -> Sample | None:
+    """The sums over ``root`` and its descendants now."""
     try:
         tree = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
         return None
-    rss = pss = main_pss = pool_pss = counted = 0
+    now = Sample()
     for process in tree:
         try:
             info = process.memory_full_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
-        counted += 1
-        rss += info.rss
-        pss += info.pss
+        now.processes += 1
+        now.rss += info.rss
+        now.pss += info.pss
         if process.pid == root.pid:
-            main_pss = info.pss
+            now.main_pss = info.pss
         elif is_pool(process, root):
-            pool_pss += info.pss
-    return rss, pss, main_pss, pool_pss, counted
+            now.pool_pss += info.pss
+        kind = kind_of(process, root)
+        now.each[kind] = max(now.each.get(kind, 0), info.rss)
+    return now
 
 
 def start_site(
@@ -250,7 +281,7 @@ def run(
         while refresh.poll() is None:
             now = sample(root)
             if now is not None:
-                peaks[stage[0]].take(*now)
+                peaks[stage[0]].take(now)
             time.sleep(interval)
         ended = time.monotonic()
         reader.join(timeout=5)
@@ -303,6 +334,20 @@ def table(results: list[dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def process_table(results: list[dict[str, Any]]) -> str:
+    """The highest RSS of one process of each kind, per stage: where a sum comes from."""
+    kinds = ("refresh", "parse worker", "resource tracker", "other")
+    rows = [
+        "| scenario | stage | " + " | ".join(f"one {k} (MB RSS)" for k in kinds) + " |",
+        "| --- | --- |" + " ---: |" * len(kinds),
+    ]
+    for result in results:
+        for stage, peak in result["stages"].items():
+            cells = [f"{peak['each'][k] / MB:.0f}" if k in peak["each"] else "" for k in kinds]
+            rows.append(f"| {result['scenario']} | {stage} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -327,6 +372,11 @@ def main() -> None:
     parser.add_argument("--label", default="", help="Added to the scenario's name in the table.")
     parser.add_argument("--keep", type=Path, help="Copy each run's output directory here.")
     parser.add_argument("--json", type=Path, help="Also write the results here as JSON.")
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="Also print the highest RSS of one process of each kind, per stage.",
+    )
     args = parser.parse_args()
     if not sys.platform.startswith("linux"):
         raise SystemExit("PSS comes from /proc/<pid>/smaps: Linux only")
@@ -339,6 +389,9 @@ def main() -> None:
         result = run(name, scenario, args.port, args.interval, args.without, args.source, args.keep)
         results.append({**result, "label": args.label})
     print(table(results))
+    if args.processes:
+        print()
+        print(process_table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
