@@ -17,16 +17,14 @@ and their shadow tables are not exported: they are an index of other tables' tex
 from __future__ import annotations
 
 import csv
-import importlib.abc
 import os
 import re
 import sqlite3
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from schemas.imports import without
 from scraper.processes import pid_alive
 from scraper.text import visible_start
 from store.db import connect, replacing
@@ -36,8 +34,9 @@ if TYPE_CHECKING:
 
 CHUNK_ROWS = 1_000
 """Rows read from SQLite at a time (as Python objects: the export's working memory)."""
-ROW_GROUP_ROWS = 20_000
-"""Rows per Parquet row group (held as Arrow arrays until written)."""
+ROW_GROUP_BYTES = 4 * 1024 * 1024
+"""A Parquet row group is written once its Arrow arrays hold this much: what the export
+holds stays the same however long or wide the table is."""
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
 
 #: Row order of the views (tables are ordered by their primary key).
@@ -204,49 +203,17 @@ def arrow_schema(conn: sqlite3.Connection, name: str) -> pa.Schema:
     return pa.schema([(c, arrow.get(t, pa.string())) for c, t in types.items()])
 
 
-class _Refused(importlib.abc.MetaPathFinder):
-    """Makes one package (and its modules) unimportable while it is on ``sys.meta_path``."""
-
-    def __init__(self, package: str) -> None:
-        self.package = package
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == self.package or name.startswith(f"{self.package}."):
-            raise ModuleNotFoundError(f"{name} is not used here", name=name)
-
-
-@contextmanager
-def _without_pandas() -> Iterator[None]:
-    """pyarrow imports pandas the first time it builds an array, only to check whether the
-    values are pandas objects; none are, and pandas would cost the run tens of megabytes
-    (``bench/memory_bench.py``). Unless something imported pandas already, it cannot be
-    imported while the Parquet files are written, and pyarrow takes it as absent from then
-    on in this process."""
-    if "pandas" in sys.modules:
-        yield
-        return
-    finder = _Refused("pandas")
-    sys.meta_path.insert(0, finder)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(finder)
-
-
 def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
     """The same rows as the CSV, typed, raw text (Parquet is not opened by spreadsheets).
 
     Each chunk of rows becomes Arrow arrays at once (compact, unlike the rows' Python
-    objects); a row group is written every ``ROW_GROUP_ROWS`` rows."""
-    _arrow_allocator()
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
+    objects); a row group is written every ``ROW_GROUP_BYTES``."""
+    pa, pq = _pyarrow()
     schema = arrow_schema(conn, name)
     columns, chunks = _chunks(conn, name, kind)
     assert columns == schema.names, (columns, schema.names)
     text = [schema.field(c).type == pa.string() for c in columns]
-    with _without_pandas(), replacing(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+    with without(), replacing(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
         held: list[pa.RecordBatch] = []
         for rows in chunks:
             arrays = [
@@ -257,7 +224,7 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
                 for i in range(len(columns))
             ]
             held.append(pa.record_batch(arrays, schema=schema))
-            if sum(b.num_rows for b in held) >= ROW_GROUP_ROWS:
+            if sum(b.nbytes for b in held) >= ROW_GROUP_BYTES:
                 writer.write_table(pa.Table.from_batches(held, schema))
                 held = []
         if held:
@@ -265,17 +232,22 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
     return path
 
 
-def _arrow_allocator() -> None:
-    """Have pyarrow, when it is first loaded, allocate with the system allocator (unless
-    the environment chose one): it hands freed buffers back, where pyarrow's default pool
-    keeps an export's largest row groups for the rest of the run."""
+def _pyarrow() -> tuple[Any, Any]:
+    """``pyarrow`` and ``pyarrow.parquet``, loaded as the export wants them: with the
+    system allocator (unless the environment chose one), which hands freed buffers back
+    where pyarrow's default pool keeps an export's largest row groups for the rest of the
+    run; and without pandas and numpy (``schemas.imports``), which pyarrow imports when
+    installed, then probes on every array it builds, and which nothing here gives it."""
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+    with without():
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    return pa, pq
 
 
 def parquet_available() -> bool:
-    _arrow_allocator()
     try:
-        import pyarrow.parquet  # noqa: F401
+        _pyarrow()
     except ImportError:
         return False
     return True

@@ -14,13 +14,13 @@ one is refused rather than silently rebuilt.
 from __future__ import annotations
 
 import sqlite3
-import sys
 from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
 from schemas.columns import COUNTERS, LOAD_COUNTERS, scalar_type
 from schemas.errors import SchemaTooNew
+from schemas.imports import without
 from schemas.records import SCALAR_FIELDS
 from schemas.views import (
     ANSWERED,
@@ -266,18 +266,9 @@ INSERT OR IGNORE INTO role_search ({", ".join(ROLE_SEARCH_COLUMNS)}) {ROLE_SEARC
 
 @cache
 def sqlite_utils_database() -> Any:
-    """``sqlite_utils.Database``, imported with pandas and numpy hidden unless something
-    imported them already: sqlite-utils imports both, when installed, only to type columns
-    of their values, which nothing here sends, and they would cost every run tens of
-    megabytes (``bench/memory_bench.py``)."""
-    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
-    for name in hidden:
-        sys.modules[name] = None  # type: ignore[assignment]  # makes the import fail
-    try:
+    """``sqlite_utils.Database``, imported without pandas and numpy (``schemas.imports``)."""
+    with without():
         from sqlite_utils import Database as database
-    finally:
-        for name in hidden:
-            del sys.modules[name]
     return database
 
 
