@@ -5,11 +5,13 @@ the run's process; the run lock asks whether a process is alive the same way."""
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import signal
 import sys
 import threading
 import time
+from multiprocessing import resource_tracker
 
 PARENT_POLL_SECONDS = 0.2
 """How often a worker checks that its parent is still there (where prctl is missing)."""
@@ -54,3 +56,17 @@ def worker_init(owner: int) -> None:
     if parent == 1 or not pid_alive(owner):  # gone before prctl took effect
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(parent, owner), daemon=True).start()
+
+
+def stop_resource_tracker() -> None:
+    """End the resource tracker ``multiprocessing`` started with this process's first
+    pool. It is a whole interpreter, and it would stay until the run exits, tracking
+    nothing once the pool is gone. Call it only once no pool is left: a pool's semaphores
+    unregister from the tracker when they are collected (hence the ``gc.collect``), and
+    one unregistering after the stop would start a new tracker. ``_stop`` is private;
+    where a Python lacks it the tracker stays, which costs memory and nothing else."""
+    stop = getattr(getattr(resource_tracker, "_resource_tracker", None), "_stop", None)
+    if stop is None:
+        return
+    gc.collect()
+    stop()

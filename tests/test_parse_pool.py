@@ -4,6 +4,8 @@ the record models (no database, pandas or HTTP stack)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,7 +62,32 @@ def test_a_handful_of_pages_starts_no_worker(
     )
     assert started == []
     assert len(list(parsed_pages(refs, tmp_path, workers=2))) == POOL_MIN_PAGES + 1
-    assert started == [2]
+    assert started == [1]  # two parse processes: this one and one spawned worker
+
+
+def multiprocessing_children() -> list[str]:
+    """The command lines of this process's children that ``multiprocessing`` started
+    (workers, the resource tracker), from Linux's /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and "multiprocessing" in line:
+            found.append(line)
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_nothing_of_the_pool_is_left_once_the_pages_are_parsed(tmp_path: Path) -> None:
+    refs = archived(tmp_path, POOL_MIN_PAGES)
+    pages = parsed_pages(refs, tmp_path, workers=3)
+    next(pages)
+    assert any("resource_tracker" in line for line in multiprocessing_children())
+    assert len(list(pages)) == POOL_MIN_PAGES - 1
+    assert multiprocessing_children() == []
 
 
 def test_a_worker_imports_only_the_parser_and_the_record_models(tmp_path: Path) -> None:

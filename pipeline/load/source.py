@@ -8,17 +8,22 @@ fetch order, with at most ``ahead`` pages in flight, so memory stays flat howeve
 pages there are (``Pool.imap`` would read its whole input ahead and queue every result
 the loader has not taken yet). ``ahead`` must exceed the loader's batch: the pool is only
 fed while the loader pulls pages, so the work in flight is what keeps the workers busy
-while a batch is written. The pool is sized to the work: no worker process for fewer
-than ``POOL_MIN_PAGES`` pages, and workers are started as chunks wait for them (the
-pool starts them on demand), up to ``workers``.
+while a batch is written.
+
+``workers`` parse processes share the work, and the loader's own process is one of them:
+it parses every ``workers``-th chunk itself when the loader reaches it, while the
+``workers - 1`` spawned workers work through the chunks queued after it. A worker is a
+whole interpreter, the largest part of a small machine's footprint; the loader's
+process has the parser loaded already and is idle while it waits for results. No
+worker is started for fewer than ``POOL_MIN_PAGES`` pages, and workers are started as
+chunks wait for them, up to ``workers - 1``.
 
 No worker outlives its run, and none holds what the run holds: workers are started with
 ``spawn`` (a fresh interpreter, exec'd, with none of the run's open files: the run lock's
 file description, the database and its WAL stay the run's alone, so a killed run frees
 the lock at once), import only ``scraper.stored_pages`` and die with their parent
-(``scraper.processes``). They start when the first chunks wait for them and end with the
-pool, so nothing of the pool is left while the run exports and reports (a fork server
-would stay for the rest of the process).
+(``scraper.processes``). They end with the pool, and so does ``multiprocessing``'s
+resource tracker, so nothing of the pool is left while the run exports and reports.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from pathlib import Path
 from pipeline.exitcodes import interrupts_deferred
 from schemas.records import ComparisonRecord
 from schemas.rows import PageRows, page_rows
-from scraper.processes import worker_init
+from scraper.processes import stop_resource_tracker, worker_init
 from scraper.stored_pages import Outcome, StoredPage, parse_chunk
 from scraper.urls import record_place
 from store.crawl_records import FetchRef
@@ -46,6 +51,8 @@ CHUNK = 16
 """Pages per task sent to a worker."""
 POOL_MIN_PAGES = 4 * CHUNK
 """Fewer pages than this are parsed in the loader's own process: a pool costs more."""
+
+
 @dataclass
 class Parsed:
     """One page's parse outcome: its rows, or the reason there are none."""
@@ -113,9 +120,12 @@ def _pages(chunk: list[FetchRef], outcomes: list[Outcome]) -> Iterator[Parsed]:
         yield Parsed(rows, fetch, kind, message, fetch.url, charset)
 
 
-def _in_process(chunks_of: Iterable[list[FetchRef]], archive_dir: Path) -> Iterator[Parsed]:
-    for chunk in chunks_of:
-        yield from _pages(chunk, parse_chunk(archive_dir, _stored(chunk)))
+def _outcomes(
+    chunk: list[FetchRef], future: Future[list[Outcome]] | None, archive_dir: Path
+) -> Iterator[Parsed]:
+    """A chunk's pages: a worker's results, or (``future`` None) parsed here and now."""
+    outcomes = parse_chunk(archive_dir, _stored(chunk)) if future is None else future.result()
+    yield from _pages(chunk, outcomes)
 
 
 def parsed_pages(
@@ -124,28 +134,31 @@ def parsed_pages(
     workers: int | None = None,
     ahead: int = 512,
 ) -> Iterator[Parsed]:
-    """Each fetch's parse outcome, in the order of ``fetches``."""
+    """Each fetch's parse outcome, in the order of ``fetches``, parsed by ``workers``
+    processes (default: one per core), this one included."""
     workers = workers or default_workers()
     window = max(2 * workers, -(-ahead // CHUNK))
     pending = chunks(fetches, CHUNK)
     head = list(islice(pending, POOL_MIN_PAGES // CHUNK))
     if workers <= 1 or sum(map(len, head)) < POOL_MIN_PAGES:
-        yield from _in_process(head, archive_dir)
-        yield from _in_process(pending, archive_dir)
-        return
-    in_flight: deque[tuple[list[FetchRef], Future[list[Outcome]]]] = deque()
-    pool = parse_pool(workers)
-    try:
         for chunk in chain(head, pending):
-            # a submit may start a worker: never leave one half-started, unreaped
-            with interrupts_deferred():
-                future = pool.submit(parse_chunk, archive_dir, _stored(chunk))
+            yield from _outcomes(chunk, None, archive_dir)
+        return
+    in_flight: deque[tuple[list[FetchRef], Future[list[Outcome]] | None]] = deque()
+    pool = parse_pool(workers - 1)
+    try:
+        for index, chunk in enumerate(chain(head, pending)):
+            future = None
+            if index % workers:  # chunks 0, workers, 2 * workers, ... are this process's
+                # a submit may start a worker: never leave one half-started, unreaped
+                with interrupts_deferred():
+                    future = pool.submit(parse_chunk, archive_dir, _stored(chunk))
             in_flight.append((chunk, future))
             if len(in_flight) >= window:
-                done, future = in_flight.popleft()
-                yield from _pages(done, future.result())
+                yield from _outcomes(*in_flight.popleft(), archive_dir)
         while in_flight:
-            done, future = in_flight.popleft()
-            yield from _pages(done, future.result())
+            yield from _outcomes(*in_flight.popleft(), archive_dir)
     finally:  # interrupted or abandoned: drop the queued chunks, not wait for them
         pool.shutdown(wait=True, cancel_futures=True)
+        del pool
+        stop_resource_tracker()
