@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from demosite.generator import catalog, role_figures  # noqa: E402
 from pipeline.report import write_report  # noqa: E402
 from schemas.columns import COUNTERS, FIGURE_COLUMNS
-from schemas.database import connect  # noqa: E402
 from schemas.records import SideRecord  # noqa: E402
 from schemas.rows import figures_of  # noqa: E402
 from scraper.urls import comparison_path  # noqa: E402
+from store.db import connect  # noqa: E402
 
 SEED = 3
 BASE = "https://www.zippia.com"
