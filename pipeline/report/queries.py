@@ -2,13 +2,16 @@
 
 Only SQL lives here: the charts and the page never see a cursor. Each function does
 one query (or one small group of them) and returns rows as dicts, ``None`` kept as
-``None`` so missing figures stay missing all the way to the page.
+``None`` so missing figures stay missing all the way to the page. What grows with the
+site's pages (the fetch log, the comparisons, the run's issues) comes as an iterator,
+read from the cursor as the report consumes it, so the report holds one row of it at a
+time; those iterators must be consumed while the connection is open.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,12 +21,20 @@ Row = dict[str, Any]
 Shares = dict[str, float | None]
 
 
+def stream(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+) -> Iterator[Row]:
+    """The rows of ``sql`` as dicts, queried at the first ``next`` and read as needed."""
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    for r in cur:
+        yield dict(zip(names, r, strict=True))
+
+
 def rows(
     conn: sqlite3.Connection, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
 ) -> list[Row]:
-    cur = conn.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    return list(stream(conn, sql, params))
 
 
 # --- runs -------------------------------------------------------------------------------
@@ -58,13 +69,24 @@ def run_counters(run: Row) -> dict[str, int]:
     return {name: int(run.get(name) or 0) for name in COUNTERS + LOAD_COUNTERS}
 
 
-def fetch_log(conn: sqlite3.Connection, run_id: str) -> list[Row]:
-    return rows(
+def fetch_log(conn: sqlite3.Connection, run_id: str) -> Iterator[Row]:
+    return stream(
         conn,
         "SELECT url, outcome, status, attempts, bytes, elapsed_ms, fetched_at, error "
         "FROM fetches WHERE run_id = ? ORDER BY fetch_id",
         (run_id,),
     )
+
+
+def fetch_count(conn: sqlite3.Connection, run_id: str) -> int:
+    return int(
+        conn.execute("SELECT count(*) FROM fetches WHERE run_id = ?", (run_id,)).fetchone()[0]
+    )
+
+
+def fetched_urls(conn: sqlite3.Connection, run_id: str) -> Iterator[str]:
+    for (url,) in conn.execute("SELECT url FROM fetches WHERE run_id = ?", (run_id,)):
+        yield url
 
 
 def frontier_sources(conn: sqlite3.Connection, run_id: str) -> list[Row]:
@@ -77,13 +99,18 @@ def frontier_sources(conn: sqlite3.Connection, run_id: str) -> list[Row]:
     )
 
 
-def run_issues(conn: sqlite3.Connection, run_id: str) -> list[Row]:
-    return rows(
+def run_issues(conn: sqlite3.Connection, run_id: str) -> Iterator[Row]:
+    return stream(
         conn,
         'SELECT kind, url, "table", row, side, raw, message, known FROM parse_issues '
         "WHERE run_id = ? ORDER BY issue_id",
         (run_id,),
     )
+
+
+def issue_count(conn: sqlite3.Connection, run_id: str) -> int:
+    sql = "SELECT count(*) FROM parse_issues WHERE run_id = ?"
+    return int(conn.execute(sql, (run_id,)).fetchone()[0])
 
 
 def issue_group(kind: str) -> str:
@@ -127,10 +154,10 @@ def composition(
     return out
 
 
-def comparison_latest(conn: sqlite3.Connection) -> list[Row]:
+def comparison_latest(conn: sqlite3.Connection) -> Iterator[Row]:
     """Each comparison still on the site, with both sides' latest yearly salary
     (the ``comparison_wide`` view)."""
-    return rows(
+    return stream(
         conn,
         """
         SELECT w.comparison_id, w.url, w.higher_paid,

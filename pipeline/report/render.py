@@ -1,18 +1,21 @@
 """Write the report: gather the data, build charts and tables, render the Jinja2 template
 into one self-contained ``index.html`` (plotly.js inlined once; no network needed).
 
-The page is streamed to its file piece by piece as the template renders, and plotly.js
-is copied in as the bytes plotly ships, so neither the page nor plotly.js is ever held
-whole as a Python string."""
+The page is streamed to its file piece by piece as the template renders; plotly.js is
+copied in as the bytes plotly ships, and the tables' rows are packed as they are read from
+the database, so neither the page, nor plotly.js, nor a table is ever held whole. The
+report reads one snapshot of the database, from the first query to the last row
+written."""
 
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 import pkgutil
+import re
 import sqlite3
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -35,6 +38,11 @@ CHANGE_ROWS = 2000
 """At most this many rows in each change table (the total is always stated)."""
 PLOTLY_JS = "\x00plotly.min.js\x00"
 """Where the page gets plotly.js: ``render`` yields the file's bytes in its place."""
+TABLES_JSON = "\x00tables.json\x00"
+"""Where the page gets its tables: ``render`` yields them, packed, in its place."""
+_MARKER = re.compile("(\x00[a-z.]+\x00)")
+PACK_BYTES = 48 * 1024
+"""Compressed bytes gathered before they are base64-encoded and written."""
 
 
 @dataclass(frozen=True)
@@ -76,12 +84,20 @@ def counters(run: dict[str, Any]) -> list[Counter]:
     ]
 
 
-def packed_json(value: Any) -> str:
-    """JSON, gzipped and base64-encoded: the tables' rows (tens of thousands of URLs
-    repeating the same slugs) compress well; the page inflates them with the browser's
-    built-in ``DecompressionStream``."""
-    raw = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    return base64.b64encode(gzip.compress(raw.encode("utf-8"), 6, mtime=0)).decode("ascii")
+def packed(pieces: Iterable[str]) -> Iterator[bytes]:
+    """The text of ``pieces``, gzipped and base64-encoded as it comes: the tables' rows
+    (tens of thousands of URLs repeating the same slugs) compress well; the page inflates
+    them with the browser's built-in ``DecompressionStream``."""
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # a gzip member
+    held = bytearray()
+    for piece in pieces:
+        held += deflate.compress(piece.encode("utf-8"))
+        if len(held) >= PACK_BYTES:
+            cut = len(held) - len(held) % 3
+            yield base64.b64encode(held[:cut])
+            del held[:cut]
+    held += deflate.flush()
+    yield base64.b64encode(held)
 
 
 def json_script(value: Any) -> str:
@@ -100,7 +116,6 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["json_script"] = lambda v: markupsafe.Markup(json_script(v))
-    env.filters["packed_json"] = packed_json
     env.filters["thousands"] = lambda v: "" if v is None else f"{v:,}"
     return env
 
@@ -134,14 +149,14 @@ def open_database(db_path: Path) -> sqlite3.Connection:
 
 
 def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
-    """Everything the template shows, from the database alone."""
+    """Everything the template shows, from the database alone; the tables' rows are read
+    as the page is written, on ``conn``."""
     try:
         run = queries.pick_run(conn, run_id)
     except KeyError as exc:
         raise ReportError(exc.args[0]) from None
     previous = queries.previous_run(conn, run) if run else None
     roles = queries.role_latest(conn)
-    comparisons = queries.comparison_latest(conn)
 
     most_seen = sorted(roles, key=lambda r: (-r["comparisons_seen"], r["title"]))
     most_seen = most_seen[:MOST_SEEN_ROLES]
@@ -157,7 +172,7 @@ def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
             charts.hourly_vs_yearly(roles),
             charts.salary_ranges(roles),
         ],
-        "comparisons": [charts.salary_gaps(comparisons), charts.higher_paid(comparisons)],
+        "comparisons": charts.comparison_charts(queries.comparison_latest(conn)),
         "people": [
             charts.composition(
                 "gender", "Gender of workers in the most-seen roles", "gender",
@@ -193,10 +208,15 @@ def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
         "changes": None,
     }
     if run is not None:
-        fetches = queries.fetch_log(conn, run["run_id"])
-        origin = tables.common_origin([f["url"] for f in fetches])
-        data_tables["fetch-log"] = tables.fetch_table(fetches, origin)
-        data_tables["issues"] = tables.issue_table(queries.run_issues(conn, run["run_id"]))
+        run_id = run["run_id"]
+        data_tables["fetch-log"] = tables.fetch_table(
+            queries.fetch_log(conn, run_id),
+            tables.common_origin(queries.fetched_urls(conn, run_id)),
+            queries.fetch_count(conn, run_id),
+        )
+        data_tables["issues"] = tables.issue_table(
+            queries.run_issues(conn, run_id), queries.issue_count(conn, run_id)
+        )
         context["counters"] = counters(run)
         context["frontier"] = queries.frontier_sources(conn, run["run_id"])
         change = queries.changes(conn, run, previous)
@@ -229,30 +249,34 @@ def render(context: dict[str, Any]) -> Iterator[bytes]:
         generated_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         charts_json=charts_json,
         plotly_template=_plotly_template(),
-        tables_json={t.id: t.spec() for t in context["tables"].values()},
+        tables_json=TABLES_JSON,
         plotly_js=PLOTLY_JS,
         report_js=_static("report.js"),
         report_css=_static("report.css"),
     )
+    streams: dict[str, Callable[[], Iterable[bytes]]] = {
+        PLOTLY_JS: lambda: [plotly_js()],
+        TABLES_JSON: lambda: packed(tables.tables_json(context["tables"].values())),
+    }
     for piece in pieces:
-        before, js, after = piece.partition(PLOTLY_JS)
-        yield before.encode("utf-8")
-        if js:
-            yield plotly_js()
-            yield after.encode("utf-8")
+        for i, part in enumerate(_MARKER.split(piece)):
+            if i % 2:
+                yield from streams[part]()
+            elif part:
+                yield part.encode("utf-8")
 
 
 def write_report(db_path: Path, report_dir: Path, run_id: str | None = None) -> Path:
     """Write ``index.html`` for run ``run_id`` (default: the latest run) into
     ``report_dir`` and return its path. Reads only the database at ``db_path``."""
+    target = Path(report_dir) / "index.html"
     conn = open_database(Path(db_path))
     try:
+        conn.execute("BEGIN")  # one snapshot for every query, the tables' rows included
         context = gather(conn, run_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(target) as tmp, tmp.open("wb") as fh:
+            fh.writelines(render(context))
     finally:
         conn.close()
-    report_dir = Path(report_dir)
-    report_dir.mkdir(parents=True, exist_ok=True)
-    target = report_dir / "index.html"
-    with replacing(target) as tmp, tmp.open("wb") as fh:
-        fh.writelines(render(context))
     return target

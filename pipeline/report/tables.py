@@ -1,10 +1,16 @@
 """The report's interactive tables: which columns each shows, and their rows as compact
-JSON the page's small script renders (search, sort, pagination, filters)."""
+JSON the page's small script renders (search, sort, pagination, filters).
+
+A table's rows are an iterable made as they are read: from a query's cursor for the
+tables that grow with the site (the fetch log, the run's issues), so the JSON is written
+one row at a time (``tables_json``) and no table is ever held whole."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -42,7 +48,8 @@ class Filter:
 class Table:
     id: str
     columns: Sequence[Column]
-    rows: list[list[Any]]
+    rows: Iterable[list[Any]]
+    """Read once, when the page is written."""
     filters: Sequence[Filter] = ()
     sort: tuple[str, Literal["asc", "desc"]] | None = None
     page_size: int = 25
@@ -51,17 +58,36 @@ class Table:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def spec(self) -> dict[str, Any]:
+        """What the page's script needs besides the rows."""
         return {
             "columns": [c.__dict__ for c in self.columns],
-            "rows": self.rows,
             "filters": [f.__dict__ for f in self.filters],
             "sort": list(self.sort) if self.sort else None,
             "pageSize": self.page_size,
         }
 
 
-def _table(table_id: str, columns: Sequence[Column], rows: list[Row], **kw: Any) -> Table:
-    return Table(table_id, columns, [[_cell(r, c) for c in columns] for r in rows], **kw)
+def _json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def tables_json(tables: Iterable[Table], rows_per_piece: int = 500) -> Iterator[str]:
+    """``{id: {columns, filters, sort, pageSize, rows}}`` of every table, as JSON text in
+    pieces of ``rows_per_piece`` rows, encoded as they are read."""
+    yield "{"
+    for n, table in enumerate(tables):
+        yield f'{"," if n else ""}{_json(table.id)}:{_json(table.spec())[:-1]},"rows":['
+        rows = iter(table.rows)
+        first = True
+        while piece := list(islice(rows, rows_per_piece)):
+            yield ("" if first else ",") + _json(piece)[1:-1]
+            first = False
+        yield "]}"
+    yield "}"
+
+
+def _table(table_id: str, columns: Sequence[Column], rows: Iterable[Row], **kw: Any) -> Table:
+    return Table(table_id, columns, ([_cell(r, c) for c in columns] for r in rows), **kw)
 
 
 def _cell(row: Row, column: Column) -> Any:
@@ -99,7 +125,8 @@ def role_table(roles: list[Row]) -> Table:
     )  # fmt: skip
 
 
-def fetch_table(fetches: list[Row], origin: str) -> Table:
+def fetch_table(fetches: Iterable[Row], origin: str, count: int) -> Table:
+    """The run's ``count`` fetches, URLs shortened by their common ``origin``."""
     columns = (
         Column("url", "Page" + (f" (on {origin})" if origin else ""), "url", prefix=origin),
         Column("outcome", "Outcome"),
@@ -109,16 +136,16 @@ def fetch_table(fetches: list[Row], origin: str) -> Table:
         Column("elapsed_ms", "Time (ms)", "int"),
         Column("error", "Error"),
     )
-    rows = [dict(f, url=f["url"][len(origin) :] if origin else f["url"]) for f in fetches]
+    rows = (dict(f, url=f["url"][len(origin) :] if origin else f["url"]) for f in fetches)
     filters = [Filter(o, o.replace("_", " "), "outcome", o) for o in OUTCOMES]
     filters.append(Filter("retried", "retried (attempts > 1)", "attempts", above=1))
     return _table(
         "fetch-log", columns, rows, filters=filters,
-        caption=f"Every page this run fetched or tried: {len(fetches):,} rows of fetches.",
+        caption=f"Every page this run fetched or tried: {count:,} rows of fetches.",
     )  # fmt: skip
 
 
-def common_origin(urls: Sequence[str]) -> str:
+def common_origin(urls: Iterable[str]) -> str:
     """``scheme://host[:port]`` shared by every URL, else ``""``."""
     origins: set[str] = set()
     for url in urls:
@@ -129,7 +156,8 @@ def common_origin(urls: Sequence[str]) -> str:
     return origins.pop() if origins else ""
 
 
-def issue_table(issues: list[Row]) -> Table:
+def issue_table(issues: Iterable[Row], count: int) -> Table:
+    """The run's ``count`` rows of ``parse_issues``."""
     columns = (
         Column("group", "Counted as"),
         Column("kind", "Kind"),
@@ -141,10 +169,10 @@ def issue_table(issues: list[Row]) -> Table:
         Column("message", "Message"),
         Column("known", "Known", "bool", "Already failed on the previous run (not new)"),
     )
-    rows = [
+    rows = (
         dict(i, group=issue_group(i["kind"]).replace("_", " "), known=bool(i["known"]))
         for i in issues
-    ]
+    )
     filters = (
         Filter("warning", "parse warnings", "group", "warning"),
         Filter("dq_failure", "data-quality failures", "group", "dq failure"),
@@ -152,7 +180,7 @@ def issue_table(issues: list[Row]) -> Table:
     )
     return _table(
         "issues", columns, rows, filters=filters,
-        caption=f"{len(issues):,} rows of parse_issues recorded by this run.",
+        caption=f"{count:,} rows of parse_issues recorded by this run.",
     )  # fmt: skip
 
 

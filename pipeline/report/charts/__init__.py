@@ -10,7 +10,7 @@ counted in its caption; it is never drawn as zero.
 sections of those names.
 """
 
-from pipeline.report.charts.comparisons import figures_say, higher_paid, salary_gaps
+from pipeline.report.charts.comparisons import comparison_charts, figures_say
 from pipeline.report.charts.education import most_common
 from pipeline.report.charts.figure import Chart, bin_counts
 from pipeline.report.charts.people import age_distribution, composition, experience_distribution
@@ -20,13 +20,12 @@ __all__ = [
     "Chart",
     "age_distribution",
     "bin_counts",
+    "comparison_charts",
     "composition",
     "experience_distribution",
     "figures_say",
-    "higher_paid",
     "hourly_vs_yearly",
     "most_common",
     "salary_distribution",
-    "salary_gaps",
     "salary_ranges",
 ]

@@ -3,7 +3,10 @@ side each page says earns more against what its salaries say."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 
@@ -20,18 +23,45 @@ from pipeline.report.charts.figure import (
 from pipeline.report.queries import Row
 
 
-def salary_gaps(comparisons: list[Row], top: int = 20) -> Chart:
+@dataclass
+class Tally:
+    """What the comparison charts count over every comparison, in one pass."""
+
+    pages: int = 0
+    both: int = 0
+    """Pages with both yearly salaries."""
+    agreement: Counter[tuple[str | None, str]] = field(default_factory=Counter)
+    """``(side the page states, what its salaries say)`` -> pages."""
+
+    def with_both_salaries(self, comparisons: Iterable[Row]) -> Iterator[Row]:
+        """Count every comparison, and pass on those with both yearly salaries."""
+        for c in comparisons:
+            self.pages += 1
+            self.agreement[(c.get("higher_paid"), _verdict(c))] += 1
+            if (
+                c.get("a_yearly_salary_usd") is not None
+                and c.get("b_yearly_salary_usd") is not None
+            ):
+                self.both += 1
+                yield c
+
+
+def comparison_charts(comparisons: Iterable[Row], top: int = 20) -> list[Chart]:
+    """The salary gaps and the higher-paid charts, reading ``comparisons`` once (a query's
+    rows as they stream by; only the ``top`` widest gaps are kept)."""
+    tally = Tally()
+    largest = heapq.nsmallest(
+        top,
+        tally.with_both_salaries(comparisons),
+        key=lambda c: (-abs(c["a_yearly_salary_usd"] - c["b_yearly_salary_usd"]), c["url"]),
+    )
+    return [salary_gaps(largest, tally, top), higher_paid(tally)]
+
+
+def salary_gaps(largest: list[Row], tally: Tally, top: int) -> Chart:
     title = f"The {top} largest salary gaps between compared roles"
-    both = [
-        c
-        for c in comparisons
-        if c.get("a_yearly_salary_usd") is not None and c.get("b_yearly_salary_usd") is not None
-    ]
-    if not both:
+    if not largest:
         return Chart("salary-gaps", title, "No comparison has both yearly salaries.", None)
-    largest = sorted(
-        both, key=lambda c: (-abs(c["a_yearly_salary_usd"] - c["b_yearly_salary_usd"]), c["url"])
-    )[:top]
     ordered = list(reversed(largest))
     labels = [f"{short(c['a_title'], 30)} vs {short(c['b_title'], 30)}" for c in ordered]
     seg_x: list[float | None] = []
@@ -66,8 +96,8 @@ def salary_gaps(comparisons: list[Row], top: int = 20) -> Chart:
     fig.update_yaxes(title_text="Comparison page")
     caption = (
         f"Both roles' yearly salaries for the {number(len(largest))} comparison pages with the "
-        f"widest gap, of {plural(len(both), 'page')} with both salaries "
-        f"({number(len(comparisons) - len(both))} lack one)."
+        f"widest gap, of {plural(tally.both, 'page')} with both salaries "
+        f"({number(tally.pages - tally.both)} lack one)."
     )
     figure = plotly_json(fig, title, height=140 + 26 * len(largest))
     return Chart("salary-gaps", title, caption, figure)
@@ -81,21 +111,22 @@ def figures_say(c: Row) -> str | None:
     return "a" if a > b else "b"
 
 
-def higher_paid(comparisons: list[Row]) -> Chart:
+def _verdict(c: Row) -> str:
+    """What a comparison's yearly salaries say of the side it states earns more."""
+    says = figures_say(c)
+    if says is None:
+        return "salaries missing or equal"
+    if c.get("higher_paid") is None:
+        return "salaries say " + ("Role A" if says == "a" else "Role B")
+    return "salaries agree" if says == c["higher_paid"] else "salaries disagree"
+
+
+def higher_paid(tally: Tally) -> Chart:
     title = "Which side earns more, as the page states it"
-    if not comparisons:
+    if not tally.pages:
         return Chart("higher-paid", title, "No comparisons.", None)
     stated_names = {"a": "Role A", "b": "Role B", None: "Not stated"}
-    agreement: Counter[tuple[str | None, str]] = Counter()
-    for c in comparisons:
-        says = figures_say(c)
-        if says is None:
-            verdict = "salaries missing or equal"
-        elif c.get("higher_paid") is None:
-            verdict = "salaries say " + ("Role A" if says == "a" else "Role B")
-        else:
-            verdict = "salaries agree" if says == c["higher_paid"] else "salaries disagree"
-        agreement[(c.get("higher_paid"), verdict)] += 1
+    agreement = tally.agreement
     fig = go.Figure()
     verdicts = (
         ("salaries agree", PALETTE[2]),
@@ -121,7 +152,7 @@ def higher_paid(comparisons: list[Row]) -> Chart:
     whole_numbers(fig, [sum(v for (s, _), v in agreement.items() if s == k) for k in categories])
     disagree = sum(v for (_, verdict), v in agreement.items() if verdict == "salaries disagree")
     caption = (
-        f"Which role each of {plural(len(comparisons), 'comparison page')} says earns more, "
+        f"Which role each of {plural(tally.pages, 'comparison page')} says earns more, "
         f"coloured by whether its two yearly salaries agree; {number(disagree)} disagree."
     )
     return Chart("higher-paid", title, caption, plotly_json(fig, title))
