@@ -4,6 +4,7 @@ the run's process; the run lock asks whether a process is alive the same way."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import os
@@ -63,10 +64,14 @@ def stop_resource_tracker() -> None:
     pool. It is a whole interpreter, and it would stay until the run exits, tracking
     nothing once the pool is gone. Call it only once no pool is left: a pool's semaphores
     unregister from the tracker when they are collected (hence the ``gc.collect``), and
-    one unregistering after the stop would start a new tracker. ``_stop`` is private;
-    where a Python lacks it the tracker stays, which costs memory and nothing else."""
-    stop = getattr(getattr(resource_tracker, "_resource_tracker", None), "_stop", None)
-    if stop is None:
+    one unregistering after the stop would start a new tracker. Only the process that
+    started the tracker stops it (a spawned child inherits its descriptor, not its pid).
+    ``_stop`` is private; where a Python lacks it the tracker stays, which costs memory
+    and nothing else, and so does a stop that fails."""
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    stop = getattr(tracker, "_stop", None)
+    if stop is None or getattr(tracker, "_pid", None) is None:
         return
     gc.collect()
-    stop()
+    with contextlib.suppress(OSError, TypeError):
+        stop()
