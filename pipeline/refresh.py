@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.load import load_pending
+from pipeline.memory import release_free_memory
 from pipeline.runs import run_report, run_row
 from pipeline.status import parse_failures, refused_pages_report
 from schemas.errors import ExitCode, SiteUnavailable
@@ -43,9 +44,11 @@ def refresh(settings: Settings) -> RefreshResult:
     except SiteUnavailable as exc:
         return _fatal(settings, exc.run_id, str(exc))
     run_id = crawled.run_id
+    release_free_memory()
     conn = connect(out.db)
     try:
         loaded = load_pending(conn, settings, run_id=run_id)
+        release_free_memory()
         # what every invocation of a resumed run failed to parse, like its crawl counters
         failures = parse_failures(conn, run_id)
         verdict = judge(crawled.counters, failures, loaded.dq_new, settings.run.failed_fraction)
@@ -58,6 +61,7 @@ def refresh(settings: Settings) -> RefreshResult:
 
         log.info("run %s: exporting every table and view to %s", run_id, out.csv_dir)
         csv_files = export_all(out.db, out.csv_dir)
+        release_free_memory()
         log.info("run %s: writing the report to %s", run_id, out.report_dir)
         report_html = write_report(out.db, out.report_dir, run_id)
         outputs = {
