@@ -294,6 +294,15 @@ Migration = str | Callable[[sqlite3.Connection], None]
 """A step of ``MIGRATIONS``: SQL run in one transaction, or, where a library must run its
 own statements, a function whose every step may be repeated."""
 
+_V9_LEAN_VIEWS = (
+    "DROP VIEW role_latest;\nDROP VIEW comparison_wide;\nDROP VIEW role_history;\n"
+    + analyst_views(portable=True, lean=True)
+)
+"""v9: the same views, holding only the current observations' keys while they run
+(``schemas.views._CURRENT_KEYS``), where v8 had SQLite materialize every current
+observation whole, descriptions included: memory that grew with the site, in every
+export and report."""
+
 MIGRATIONS: Sequence[Migration] = (
     _V1,
     _V2_QUALITY,
@@ -303,6 +312,7 @@ MIGRATIONS: Sequence[Migration] = (
     _V6_UNPARSED_NOT_GONE,
     _v7_role_search,
     _V8_PORTABLE_VIEWS,
+    _V9_LEAN_VIEWS,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

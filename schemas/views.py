@@ -18,6 +18,19 @@ _CURRENT_OBSERVATIONS = """
         FROM role_observations o
     ) WHERE _newest = 1"""
 
+_CURRENT_KEYS = """
+    SELECT comparison_id, side, observation_id, role_slug, fetched_at FROM (
+        SELECT o.comparison_id, o.side, o.observation_id, o.role_slug, o.fetched_at,
+            row_number() OVER (
+                PARTITION BY o.comparison_id, o.side
+                ORDER BY o.fetched_at DESC, o.observation_id DESC
+            ) AS _newest
+        FROM role_observations o
+    ) WHERE _newest = 1"""
+"""The keys of ``_CURRENT_OBSERVATIONS`` only (v9): a view that reads it twice has SQLite
+materialize it, and whole observation rows (descriptions included) would be held in
+memory for every comparison; the figures are then joined by ``observation_id``."""
+
 
 def _is_numeric(column: str) -> bool:
     return column.startswith("months_to_become") or scalar_type(column) != "TEXT"
@@ -44,18 +57,23 @@ def _pair_key(portable: bool) -> str:
     return f"min({a}, {b}) || '|' || max({a}, {b})"
 
 
-def analyst_views(portable: bool = False) -> str:
-    """The analysts' views; ``portable`` (v8) writes SQLite's two-argument ``min``/``max``
-    as ``CASE``, so DuckDB's sqlite scanner binds the views with their real types."""
-    figures = ", ".join(f"r.{c}" for c in FIGURE_COLUMNS)
+def _spread(portable: bool) -> tuple[str, str]:
+    """``role_latest``'s two verdicts over a role's current figures: whether any differ,
+    and which."""
     any_disagrees = " OR ".join(_disagreement(c, portable) for c in FIGURE_COLUMNS)
     which = " || ".join(
         f"CASE WHEN {_disagreement(c, portable)} THEN '{c},' ELSE '' END" for c in FIGURE_COLUMNS
     )
+    return any_disagrees, which
+
+
+def _wide_views(portable: bool) -> str:
+    """``role_latest`` and ``comparison_wide`` as v1 to v8 wrote them."""
+    figures = ", ".join(f"r.{c}" for c in FIGURE_COLUMNS)
+    any_disagrees, which = _spread(portable)
     sides = ",\n    ".join(
         f"{s}.{c} AS {s}_{c}" for s in ("a", "b") for c in ("observation_id", *FIGURE_COLUMNS)
     )
-    history = ", ".join(f"o.{c}" for c in FIGURE_COLUMNS)
     return f"""
 CREATE VIEW role_latest AS
 WITH current AS ({_CURRENT_OBSERVATIONS}
@@ -95,7 +113,72 @@ JOIN roles ra ON ra.role_slug = c.role_a_slug
 JOIN roles rb ON rb.role_slug = c.role_b_slug
 LEFT JOIN current a ON a.comparison_id = c.comparison_id AND a.side = 'a'
 LEFT JOIN current b ON b.comparison_id = c.comparison_id AND b.side = 'b';
+"""
 
+
+def _lean_views(portable: bool) -> str:
+    """``role_latest`` and ``comparison_wide`` over ``_CURRENT_KEYS``: the rows of
+    ``_wide_views``."""
+    figures = ", ".join(f"o.{c}" for c in FIGURE_COLUMNS)
+    any_disagrees, which = _spread(portable)
+    sides = ",\n    ".join(
+        f"{s}.{c} AS {s}_{c}" for s in ("a", "b") for c in ("observation_id", *FIGURE_COLUMNS)
+    )
+    return f"""
+CREATE VIEW role_latest AS
+WITH current AS ({_CURRENT_KEYS}
+),
+ranked AS (
+    SELECT observation_id, role_slug, row_number() OVER (
+        PARTITION BY role_slug ORDER BY fetched_at DESC, comparison_id ASC, side ASC
+    ) AS _pick
+    FROM current
+),
+spread AS (
+    SELECT o.role_slug,
+        count(DISTINCT o.comparison_id) AS comparisons_seen,
+        CASE WHEN {any_disagrees} THEN 1 ELSE 0 END AS disagrees,
+        nullif(rtrim({which}, ','), '') AS disagreeing_fields
+    FROM current JOIN role_observations o ON o.observation_id = current.observation_id
+    GROUP BY o.role_slug
+)
+SELECT o.role_slug, roles.title, {figures},
+    o.fetched_at, o.run_id, o.parser_version, o.comparison_id, o.side, o.observation_id,
+    spread.comparisons_seen, spread.disagrees, spread.disagreeing_fields
+FROM ranked r
+JOIN role_observations o ON o.observation_id = r.observation_id
+JOIN spread ON spread.role_slug = r.role_slug
+JOIN roles ON roles.role_slug = r.role_slug
+WHERE r._pick = 1;
+
+CREATE VIEW comparison_wide AS
+WITH current AS ({_CURRENT_KEYS}
+)
+SELECT c.comparison_id,
+    {_pair_key(portable)} AS pair_key,
+    c.role_a_slug, ra.title AS role_a_title, c.role_b_slug, rb.title AS role_b_title,
+    c.page_key, c.url, c.canonical_url, c.higher_paid,
+    c.first_seen_at, c.last_seen_at, c.last_changed_at,
+    {sides}
+FROM comparisons c
+JOIN roles ra ON ra.role_slug = c.role_a_slug
+JOIN roles rb ON rb.role_slug = c.role_b_slug
+LEFT JOIN current ca ON ca.comparison_id = c.comparison_id AND ca.side = 'a'
+LEFT JOIN role_observations a ON a.observation_id = ca.observation_id
+LEFT JOIN current cb ON cb.comparison_id = c.comparison_id AND cb.side = 'b'
+LEFT JOIN role_observations b ON b.observation_id = cb.observation_id;
+"""
+
+
+def analyst_views(portable: bool = False, lean: bool = False) -> str:
+    """The analysts' views; ``portable`` (v8) writes SQLite's two-argument ``min``/``max``
+    as ``CASE``, so DuckDB's sqlite scanner binds the views with their real types; ``lean``
+    (v9) gives the same rows holding only the current observations' keys while it runs."""
+    views = _lean_views(portable) if lean else _wide_views(portable)
+    history = ", ".join(f"o.{c}" for c in FIGURE_COLUMNS)
+    return (
+        views
+        + f"""
 CREATE VIEW role_history AS
 SELECT o.role_slug, roles.title, o.fetched_at,
     lead(o.fetched_at) OVER (
@@ -107,6 +190,7 @@ FROM role_observations o
 JOIN roles ON roles.role_slug = o.role_slug
 JOIN comparisons c ON c.comparison_id = o.comparison_id;
 """
+    )
 
 
 ANSWERED: tuple[str, ...] = ("new", "changed", "unchanged", "not_modified", "gone")

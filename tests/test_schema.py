@@ -147,3 +147,33 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
     with pytest.raises(SchemaTooNew, match="newer"):
         connect(path)
     assert path.read_bytes() == before
+
+
+def test_the_lean_views_give_the_rows_the_views_they_replace_gave(tmp_path: Path) -> None:
+    """v9 rewrote role_latest and comparison_wide to hold less while they run; on a
+    history with changed, vanished and disagreeing pages they answer as v8's did."""
+    from schemas.views import analyst_views
+    from support.report_fixture import build
+
+    db = build(
+        tmp_path / "careers.db", pages=40, changed=(2, 5, 9), gone=(7,), missing=(11,), added=(40, 41)
+    ).db
+    wide = tmp_path / "v8.db"
+    wide.write_bytes(db.read_bytes())
+    with sqlite3.connect(wide) as conn:
+        conn.executescript(
+            "DROP VIEW role_latest; DROP VIEW comparison_wide; DROP VIEW role_history;"
+            + analyst_views(portable=True)
+        )
+
+    def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+        conn = sqlite3.connect(path)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+
+    for view, order in (("role_latest", "role_slug"), ("comparison_wide", "comparison_id")):
+        sql = f"SELECT * FROM {view} ORDER BY {order}"
+        lean = rows(db, sql)
+        assert lean and lean == rows(wide, sql), view
