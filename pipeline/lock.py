@@ -3,7 +3,7 @@
 The OS releases the lock when every process holding its open file description is gone
 (even after SIGKILL), so a stale lock never blocks the next scheduled run. The file is
 opened close-on-exec and no child process of a run shares it (the parse workers are
-spawned, fresh interpreters started by exec: ``pipeline.load.source``). The file holds
+fresh interpreters started by exec: ``pipeline.load.pool``). The file holds
 who took it, for the message the second run prints and for ``careers status``; a run
 that ends empties it.
 

@@ -87,6 +87,11 @@ class EnvironmentFailure(CareersError):
 Holder = dict[str, object]
 
 
+class ParseWorkerError(EnvironmentFailure):
+    """A parse worker died or answered nonsense (killed by the system, out of memory):
+    the load stops, the batch in progress is rolled back, and the next load resumes."""
+
+
 class LockHeld(CareersError):
     """Another process holds the run lock; ``holder`` says who took it, as far as it is
     known, and ``orphans`` lists the live processes that still hold it when that one is

@@ -1,10 +1,10 @@
 """What a parse worker runs: read a stored body from the WARC archive, parse it, and turn
 the record into the rows the loader writes (``schemas.rows``), all in the worker.
 
-The loader's pool (``pipeline.load.source``) sends chunks of ``StoredPage`` and gets back
-``Outcome`` tuples of plain data, cheap to pickle. This module imports only the parser,
-the archive reader and the record models, so a worker (a spawned interpreter that imports
-this module) never holds the database, pandas or the HTTP stack.
+The loader's pool (``pipeline.load.pool``) sends chunks of ``StoredPage`` to a worker
+(``scraper.parse_worker``) and gets back ``Outcome`` tuples of plain data, cheap to
+pickle. This module imports only the parser, the archive reader and the record models, so
+a worker never holds the database, pandas or the HTTP stack.
 """
 
 from __future__ import annotations
@@ -35,6 +35,14 @@ class Outcome(NamedTuple):
     error_message: str | None = None
     charset: str | None = None
     """The codec the body was decoded with."""
+
+
+class Hello(NamedTuple):
+    """A parse worker's first answer (``scraper.parse_worker``): its pid and the modules
+    it has loaded."""
+
+    pid: int
+    modules: list[str]
 
 
 def parse_stored(archive_dir: Path, page: StoredPage) -> Outcome:

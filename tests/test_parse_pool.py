@@ -5,6 +5,7 @@ the record models (no database, pandas or HTTP stack)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -12,9 +13,11 @@ import pytest
 
 from demosite.generator import generate_page
 from pipeline.load import source
+from pipeline.load.pool import ParseWorker
 from pipeline.load.source import POOL_MIN_PAGES, parse_pool, parsed_pages
+from schemas.errors import ParseWorkerError
 from scraper.archive import WarcArchive
-from scraper.stored_pages import StoredPage, parse_chunk
+from scraper.stored_pages import StoredPage
 from store.crawl_records import FetchRef
 
 HEAVY = ("pandas", "plotly", "pyarrow", "sqlite_utils", "httpx", "click", "jinja2", "rich")
@@ -65,9 +68,8 @@ def test_a_handful_of_pages_starts_no_worker(
     assert started == [1]  # two parse processes: this one and one spawned worker
 
 
-def multiprocessing_children() -> list[str]:
-    """The command lines of this process's children that ``multiprocessing`` started
-    (workers, the resource tracker), from Linux's /proc."""
+def workers_running() -> list[int]:
+    """The pids of this process's children running a parse worker (Linux's /proc)."""
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -75,8 +77,8 @@ def multiprocessing_children() -> list[str]:
             line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == os.getpid() and "multiprocessing" in line:
-            found.append(line)
+        if ppid == os.getpid() and "scraper.parse_worker" in line:
+            found.append(int(stat.parent.name))
     return found
 
 
@@ -85,17 +87,33 @@ def test_nothing_of_the_pool_is_left_once_the_pages_are_parsed(tmp_path: Path) -
     refs = archived(tmp_path, POOL_MIN_PAGES)
     pages = parsed_pages(refs, tmp_path, workers=3)
     next(pages)
-    assert any("resource_tracker" in line for line in multiprocessing_children())
+    assert len(workers_running()) == 2
     assert len(list(pages)) == POOL_MIN_PAGES - 1
-    assert multiprocessing_children() == []
+    assert workers_running() == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_that_dies_stops_the_load_with_a_clear_error(tmp_path: Path) -> None:
+    refs = archived(tmp_path, 4 * POOL_MIN_PAGES)
+    pages = parsed_pages(refs, tmp_path, workers=2)
+    next(pages)
+    (worker,) = workers_running()
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(ParseWorkerError, match=f"parse worker {worker} exited with code -9"):
+        list(pages)
+    assert workers_running() == []
 
 
 def test_a_worker_imports_only_the_parser_and_the_record_models(tmp_path: Path) -> None:
     ref = archived(tmp_path, 1)[0]
     page = StoredPage(ref.url, ref.warc_file or "", ref.warc_offset or 0)
-    with parse_pool(1) as pool:
-        (outcome,) = pool.submit(parse_chunk, tmp_path, [page]).result(timeout=60)
-        modules = pool.submit(eval, "sorted(__import__('sys').modules)").result(timeout=60)
+    worker = ParseWorker()
+    try:
+        worker.send(tmp_path, [page])
+        (outcome,) = worker.results()
+        modules = worker.hello().modules
+    finally:
+        worker.close()
     assert outcome.rows is not None
     assert {"scraper.parse", "schemas.records", "scraper.stored_pages"} <= set(modules)
     ours = {m.split(".")[0] for m in modules} & {"scraper", "schemas", "pipeline", "store"}

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 from support.load import pages
+from support.report_fixture import build
 
 from pipeline.load import load_records
 from schemas.database import MIGRATIONS, SCHEMA_VERSION, user_version
 from schemas.errors import SchemaTooNew
+from schemas.views import analyst_views
 from store.db import connect
 
 pytestmark = pytest.mark.usefixtures("databases_stay_clean")
@@ -152,12 +154,10 @@ def test_a_newer_database_is_refused_and_left_alone(tmp_path: Path) -> None:
 def test_the_lean_views_give_the_rows_the_views_they_replace_gave(tmp_path: Path) -> None:
     """v9 rewrote role_latest and comparison_wide to hold less while they run; on a
     history with changed, vanished and disagreeing pages they answer as v8's did."""
-    from schemas.views import analyst_views
-    from support.report_fixture import build
-
-    db = build(
-        tmp_path / "careers.db", pages=40, changed=(2, 5, 9), gone=(7,), missing=(11,), added=(40, 41)
-    ).db
+    history = build(
+        tmp_path / "careers.db", pages=40, changed=(2, 5, 9), gone=(7,), missing=(11,), added=(40,)
+    )
+    db = history.db
     wide = tmp_path / "v8.db"
     wide.write_bytes(db.read_bytes())
     with sqlite3.connect(wide) as conn:

@@ -1,6 +1,6 @@
-"""Where the loader's pages come from: bodies stored in the WARC archive, parsed in a
-process pool, or records read from JSON lines. Either way a page arrives as a ``Parsed``:
-its rows (``schemas.rows.PageRows``) or the reason it has none.
+"""Where the loader's pages come from: bodies stored in the WARC archive, parsed here and
+by worker processes, or records read from JSON lines. Either way a page arrives as a
+``Parsed``: its rows (``schemas.rows.PageRows``) or the reason it has none.
 
 Parsing is CPU-bound; loading is one SQLite writer. ``parsed_pages`` reads the fetch log
 lazily, sends chunks of archive references to the workers and yields the results in
@@ -18,30 +18,25 @@ process has the parser loaded already and is idle while it waits for results. No
 worker is started for fewer than ``POOL_MIN_PAGES`` pages, and workers are started as
 chunks wait for them, up to ``workers - 1``.
 
-No worker outlives its run, and none holds what the run holds: workers are started with
-``spawn`` (a fresh interpreter, exec'd, with none of the run's open files: the run lock's
-file description, the database and its WAL stay the run's alone, so a killed run frees
-the lock at once), import only ``scraper.stored_pages`` and die with their parent
-(``scraper.processes``). They end with the pool, and so does ``multiprocessing``'s
-resource tracker, so nothing of the pool is left while the run exports and reports.
+No worker outlives its run, and none holds what the run holds (``pipeline.load.pool``:
+exec'd interpreters with none of the run's open files, so a killed run frees the lock at
+once; they import only the parser and the record models, and die with their parent).
+They end with the pool, so nothing of it is left while the run exports and reports.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 
-from pipeline.exitcodes import interrupts_deferred
+from pipeline.load.pool import ParsePool, ParseWorker
 from schemas.records import ComparisonRecord
 from schemas.rows import PageRows, page_rows
-from scraper.processes import stop_resource_tracker, worker_init
 from scraper.stored_pages import Outcome, StoredPage, parse_chunk
 from scraper.urls import record_place
 from store.crawl_records import FetchRef
@@ -100,15 +95,9 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def parse_pool(workers: int) -> ProcessPoolExecutor:
-    """Up to ``workers`` parse workers, spawned on demand, each dying
-    with this process."""
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=worker_init,
-        initargs=(os.getpid(),),
-    )
+def parse_pool(workers: int) -> ParsePool:
+    """Up to ``workers`` parse workers, started on demand, each dying with this process."""
+    return ParsePool(workers)
 
 
 def _stored(chunk: list[FetchRef]) -> list[StoredPage]:
@@ -121,10 +110,10 @@ def _pages(chunk: list[FetchRef], outcomes: list[Outcome]) -> Iterator[Parsed]:
 
 
 def _outcomes(
-    chunk: list[FetchRef], future: Future[list[Outcome]] | None, archive_dir: Path
+    chunk: list[FetchRef], worker: ParseWorker | None, archive_dir: Path
 ) -> Iterator[Parsed]:
-    """A chunk's pages: a worker's results, or (``future`` None) parsed here and now."""
-    outcomes = parse_chunk(archive_dir, _stored(chunk)) if future is None else future.result()
+    """A chunk's pages: a worker's results, or (``worker`` None) parsed here and now."""
+    outcomes = parse_chunk(archive_dir, _stored(chunk)) if worker is None else worker.results()
     yield from _pages(chunk, outcomes)
 
 
@@ -144,21 +133,20 @@ def parsed_pages(
         for chunk in chain(head, pending):
             yield from _outcomes(chunk, None, archive_dir)
         return
-    in_flight: deque[tuple[list[FetchRef], Future[list[Outcome]] | None]] = deque()
+    in_flight: deque[tuple[list[FetchRef], ParseWorker | None]] = deque()
     pool = parse_pool(workers - 1)
+    finished = False
     try:
         for index, chunk in enumerate(chain(head, pending)):
-            future = None
-            if index % workers:  # chunks 0, workers, 2 * workers, ... are this process's
-                # a submit may start a worker: never leave one half-started, unreaped
-                with interrupts_deferred():
-                    future = pool.submit(parse_chunk, archive_dir, _stored(chunk))
-            in_flight.append((chunk, future))
+            worker = None
+            if slot := index % workers:  # chunks 0, workers, 2 * workers, ... are ours
+                worker = pool.worker(slot - 1)
+                worker.send(archive_dir, _stored(chunk))
+            in_flight.append((chunk, worker))
             if len(in_flight) >= window:
                 yield from _outcomes(*in_flight.popleft(), archive_dir)
         while in_flight:
             yield from _outcomes(*in_flight.popleft(), archive_dir)
-    finally:  # interrupted or abandoned: drop the queued chunks, not wait for them
-        pool.shutdown(wait=True, cancel_futures=True)
-        del pool
-        stop_resource_tracker()
+        finished = True
+    finally:  # interrupted, failed or abandoned: the workers' answers are not wanted
+        pool.close(abandon=not finished)
