@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from schemas.columns import FIGURE_COLUMNS
 from schemas.rows import Issue
 from schemas.views import DISAGREE_TOLERANCE
 
@@ -49,31 +50,35 @@ class RoleAgreement:
     """
 
     def __init__(self, stored: StoredFigures | None = None) -> None:
-        self._first: dict[str, tuple[str, dict[str, Any]]] = {}
+        self._first: dict[str, tuple[str, tuple[Any, ...]]] = {}
         self._reported: set[tuple[str, str]] = set()
         self._stored = stored
 
-    def check(self, role_slug: str, figures: dict[str, Any], page: str) -> Iterator[Issue]:
+    def check(self, role_slug: str, figures: Mapping[str, Any], page: str) -> Iterator[Issue]:
+        """``figures`` holds a value for every one of ``FIGURE_COLUMNS`` (kept as a tuple in
+        that order: a run holds one per role)."""
+        values = tuple(figures[c] for c in FIGURE_COLUMNS)
         seen = self._first.get(role_slug)
         if seen is None:
-            seen = self._stored(role_slug, page) if self._stored else None
-            self._first[role_slug] = seen or (page, figures)
-            if seen is None:
+            stored = self._stored(role_slug, page) if self._stored else None
+            if stored is None:
+                self._first[role_slug] = (page, values)
                 return
+            seen = stored[0], tuple(stored[1][c] for c in FIGURE_COLUMNS)
+            self._first[role_slug] = seen
         first_page, first = seen
-        if first_page == page or first == figures:
+        if first_page == page or first == values:
             return
-        for column, value in figures.items():
-            if (role_slug, column) in self._reported or not figures_differ(first[column], value):
+        for column, before, value in zip(FIGURE_COLUMNS, first, values, strict=True):
+            if (role_slug, column) in self._reported or not figures_differ(before, value):
                 continue
             self._reported.add((role_slug, column))
             yield Issue(
                 "dq_role_disagrees",
                 f"{role_slug}|{column}",
-                f"{role_slug}: {column} is {first[column]!r} on {first_page} "
-                f"but {value!r} on {page}",
+                f"{role_slug}: {column} is {before!r} on {first_page} but {value!r} on {page}",
                 row=column,
-                raw=f"{first[column]!r} vs {value!r}",
+                raw=f"{before!r} vs {value!r}",
             )
 
 

@@ -26,6 +26,12 @@ else:
 
 T = TypeVar("T")
 
+STATEMENT_CACHE = 16
+"""Prepared statements a connection keeps (Python's default is 128). A load's multi-row
+inserts and ``IN (...)`` lookups take a new statement for every batch length, each as large
+as its SQL; 128 of those is memory that grows with the run for no speed a load can
+measure (``bench/memory_bench.py``, ``bench/load_bench.py``)."""
+
 
 def open_db(path: Path | str) -> Database:
     """Open (creating if needed) the database with the project's pragmas, brought to the
@@ -33,7 +39,9 @@ def open_db(path: Path | str) -> Database:
     path = Path(path)
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    conn = sqlite3.connect(
+        path, timeout=30, isolation_level=None, cached_statements=STATEMENT_CACHE
+    )
     conn.row_factory = sqlite3.Row
     db = Database(conn, execute_plugins=False)
     db.enable_wal()
