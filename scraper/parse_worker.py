@@ -32,10 +32,20 @@ def _drain(stdin: IO[bytes], tasks: queue.SimpleQueue[Any]) -> None:
     tasks.put(None)
 
 
+def _answers_pipe() -> IO[bytes]:
+    """Standard output, kept for the answers alone: descriptor 1 and ``sys.stdout`` now go
+    to standard error, so nothing printed (by Python or by a C library) lands in the
+    pickles."""
+    sys.stdout.flush()
+    answers = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return answers
+
+
 def main(argv: list[str] | None = None) -> int:
     worker_init(int((sys.argv[1:] if argv is None else argv)[0]))
-    stdin, answers = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing but answers goes down the answers' pipe
+    stdin, answers = sys.stdin.buffer, _answers_pipe()
     pickle.dump(Hello(os.getpid(), sorted(sys.modules)), answers)
     answers.flush()
     tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()

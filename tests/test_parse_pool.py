@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -122,3 +123,21 @@ def test_a_worker_imports_only_the_parser_and_the_record_models(tmp_path: Path) 
     )
     assert not [m for m in modules if m.split(".")[0] in HEAVY]
     assert "scraper.crawl" not in modules and "scraper.fetch" not in modules
+
+
+def test_nothing_but_answers_reaches_a_workers_answer_pipe() -> None:
+    """A print, or a C library writing to descriptor 1, goes to standard error: the
+    loader reads pickles from the worker's standard output."""
+    code = (
+        "import os\n"
+        "from scraper.parse_worker import _answers_pipe\n"
+        "answers = _answers_pipe()\n"
+        "print('a print')\n"
+        "os.write(1, b'a write to descriptor 1')\n"
+        "answers.write(b'the answer')\n"
+        "answers.flush()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == b"the answer"
+    assert b"a print" in done.stderr and b"a write to descriptor 1" in done.stderr
