@@ -25,7 +25,7 @@ import sys
 from dataclasses import dataclass, field
 
 from schemas.columns import COUNTERS
-from schemas.errors import SiteUnavailable
+from schemas.errors import BreakerOpen, SiteUnavailable
 from schemas.settings import Settings
 from schemas.verdict import Verdict, judge
 from scraper.archive import WarcArchive
@@ -83,9 +83,11 @@ def crawl_verdict(counters: dict[str, int], failed_fraction: float) -> Verdict:
 
 
 def _first(group: BaseExceptionGroup[SiteUnavailable]) -> SiteUnavailable:
-    """The error that stopped the crawl, out of the task group's (nested) group."""
-    found = group.exceptions[0]
-    return _first(found) if isinstance(found, BaseExceptionGroup) else found
+    """The error that stopped the crawl, out of the task group's (nested) group: the one
+    that tripped a breaker rather than a request it then held back (``BreakerOpen``),
+    whichever task raised first."""
+    found = [_first(e) if isinstance(e, BaseExceptionGroup) else e for e in group.exceptions]
+    return next((e for e in found if not isinstance(e, BreakerOpen)), found[0])
 
 
 class Crawler:

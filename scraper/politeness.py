@@ -27,7 +27,9 @@ class HostGate:
     in_flight: int = 0
     peak_in_flight: int = 0
     bad_in_a_row: int = 0
-    tripped: bool = False
+    tripped_at: int = 0
+    """The streak of refusals that tripped the breaker (0: not tripped). Kept apart from
+    ``bad_in_a_row``, which a request already in flight may still reset."""
     pause_until: float = 0.0
     _next_start: float = 0.0
     _last_sent: float = 0.0
@@ -64,9 +66,9 @@ class HostGate:
         async with self._sem:
             await self._turn.acquire()
             held = True
-            if self.tripped:  # not one request more once the breaker has tripped
+            if self.tripped_at:  # not one request more once the breaker has tripped
                 self._turn.release()
-                raise BreakerOpen(self.host, self.bad_in_a_row)
+                raise BreakerOpen(self.host, self.tripped_at)
 
             def release() -> None:
                 nonlocal held
@@ -110,7 +112,7 @@ class HostGate:
             return
         self.bad_in_a_row += 1
         if self.bad_in_a_row >= self.breaker_threshold:
-            self.tripped = True
+            self.tripped_at = self.tripped_at or self.bad_in_a_row
             raise BreakerTripped(self.host, self.bad_in_a_row)
 
 
