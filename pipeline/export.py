@@ -203,17 +203,21 @@ def arrow_schema(conn: sqlite3.Connection, name: str) -> pa.Schema:
     return pa.schema([(c, arrow.get(t, pa.string())) for c, t in types.items()])
 
 
-def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
+def write_parquet(
+    conn: sqlite3.Connection, name: str, kind: str, path: Path, without_numpy: bool = False
+) -> Path:
     """The same rows as the CSV, typed, raw text (Parquet is not opened by spreadsheets).
 
     Each chunk of rows becomes Arrow arrays at once (compact, unlike the rows' Python
-    objects); a row group is written every ``ROW_GROUP_BYTES``."""
-    pa, pq = _pyarrow()
+    objects); a row group is written every ``ROW_GROUP_BYTES``. pyarrow imports pandas
+    the first time it builds an array, only to ask whether the values are pandas objects;
+    none are, so pandas cannot be imported meanwhile (unless something imported it)."""
+    pa, pq = _pyarrow(without_numpy)
     schema = arrow_schema(conn, name)
     columns, chunks = _chunks(conn, name, kind)
     assert columns == schema.names, (columns, schema.names)
     text = [schema.field(c).type == pa.string() for c in columns]
-    with without(), replacing(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+    with without(("pandas",)), replacing(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
         held: list[pa.RecordBatch] = []
         for rows in chunks:
             arrays = [
@@ -232,33 +236,38 @@ def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) ->
     return path
 
 
-def _pyarrow() -> tuple[Any, Any]:
-    """``pyarrow`` and ``pyarrow.parquet``, loaded as the export wants them: with the
-    system allocator (unless the environment chose one), which hands freed buffers back
-    where pyarrow's default pool keeps an export's largest row groups for the rest of the
-    run; and without pandas and numpy (``schemas.imports``), which pyarrow imports when
-    installed, then probes on every array it builds, and which nothing here gives it."""
+def _pyarrow(without_numpy: bool = False) -> tuple[Any, Any]:
+    """``pyarrow`` and ``pyarrow.parquet``, with the system allocator (unless the
+    environment chose one), which hands freed buffers back where pyarrow's default pool
+    keeps an export's largest row groups for the rest of the run.
+
+    ``without_numpy``: loaded with numpy unimportable (``schemas.imports``), which saves
+    the process numpy's memory. pyarrow decides once per process whether numpy exists, and
+    then no longer converts to or from numpy or pandas in that process, so only a process
+    that will use neither (``careers refresh``, ``careers export``) may ask for it; it
+    changes nothing where numpy is loaded already."""
     os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
-    with without():
+    with without(("numpy",) if without_numpy else ()):
         import pyarrow as pa
         import pyarrow.parquet as pq
     return pa, pq
 
 
-def parquet_available() -> bool:
+def parquet_available(without_numpy: bool = False) -> bool:
     try:
-        _pyarrow()
+        _pyarrow(without_numpy)
     except ImportError:
         return False
     return True
 
 
-def export_all(db_path: Path | str, csv_dir: Path | str) -> list[Path]:
-    """Write ``<name>.csv`` (and ``<name>.parquet`` with pyarrow) for every table and view."""
+def export_all(db_path: Path | str, csv_dir: Path | str, without_numpy: bool = False) -> list[Path]:
+    """Write ``<name>.csv`` (and ``<name>.parquet`` with pyarrow) for every table and view.
+    ``without_numpy``: see ``_pyarrow``, for a process that ends with the export."""
     csv_dir = Path(csv_dir)
     csv_dir.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(csv_dir)
-    parquet = parquet_available()
+    parquet = parquet_available(without_numpy)
     written: list[Path] = []
     conn = connect(db_path)
     conn.row_factory = None  # rows as plain tuples: a chunk is held once
@@ -267,7 +276,8 @@ def export_all(db_path: Path | str, csv_dir: Path | str) -> list[Path]:
         for name, kind in relations(conn):
             written.append(write_csv(conn, name, kind, csv_dir / f"{name}.csv"))
             if parquet:
-                written.append(write_parquet(conn, name, kind, csv_dir / f"{name}.parquet"))
+                parquet_file = csv_dir / f"{name}.parquet"
+                written.append(write_parquet(conn, name, kind, parquet_file, without_numpy))
     finally:
         conn.close()
     return written

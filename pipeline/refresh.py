@@ -60,7 +60,8 @@ def refresh(settings: Settings) -> RefreshResult:
         from pipeline.report import write_report
 
         log.info("run %s: exporting every table and view to %s", run_id, out.csv_dir)
-        csv_files = export_all(out.db, out.csv_dir)
+        # this process ends with the report: pyarrow may do without numpy
+        csv_files = export_all(out.db, out.csv_dir, without_numpy=True)
         release_free_memory()
         log.info("run %s: writing the report to %s", run_id, out.report_dir)
         report_html = write_report(out.db, out.report_dir, run_id)

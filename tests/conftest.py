@@ -11,12 +11,17 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy  # noqa: F401
 import pytest
 from support.load import assert_db_clean
 
 import demosite
 
 pytest_plugins = ["plugins.demo_site"]
+# numpy is loaded before any test runs a command in this process: ``careers refresh`` and
+# ``careers export`` load pyarrow without numpy where numpy is not loaded yet (their own
+# process, which ends with them), and pyarrow would then hand nothing to pandas for the
+# rest of the test session.
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_PAGE = Path(demosite.__file__).parent / "data" / "seed-page.html"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,25 @@ def test_full_text_indexes_and_their_shadow_tables_are_not_exported(exported) ->
     written = {p.stem for p in out.iterdir()}
     assert "notes" in written and {name for name, _ in relations(conn)} >= {"notes", "roles"}
     assert not written & skipped, written & skipped
+
+
+def test_a_process_that_exports_can_still_use_pandas_on_the_parquet(exported) -> None:
+    """A library caller's export leaves pyarrow whole: pandas imported afterwards in the
+    same process reads the Parquet files (loading pyarrow without numpy, which the
+    commands do to save memory, would break that for the rest of the process)."""
+    require("pyarrow")
+    db, _, _ = exported
+    code = (
+        "import sys\n"
+        "from pipeline.export import export_all\n"
+        "export_all(sys.argv[1], sys.argv[2])\n"
+        "import pandas as pd\n"
+        "frame = pd.read_parquet(sys.argv[2] + '/roles.parquet')\n"
+        "print(len(frame), frame['title'].str.len().min() > 0)\n"
+    )
+    out = db.parent / "again"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(db), str(out)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [str(len(read_csv(out / "roles.csv"))), "True"]

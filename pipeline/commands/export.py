@@ -24,7 +24,7 @@ def command(**params: Any) -> None:
     db = settings.output.db
     if not db.exists():
         raise EnvironmentFailure(f"no database at {db}; run `careers refresh` first")
-    written = export_all(db, settings.output.csv_dir)
+    written = export_all(db, settings.output.csv_dir, without_numpy=True)
     if settings.run.verbose:
         click.echo(f"careers export: {len(written)} files in {settings.output.csv_dir}")
     sys.exit(ExitCode.OK)

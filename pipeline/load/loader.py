@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -292,7 +293,8 @@ def load_pending(
     fetches = chain([first] if first else [], fetches)
     pages = parsed_pages(fetches, archive, settings.run.workers, 3 * settings.run.batch_size)
     loader = Loader(conn, run_id, settings.run.batch_size, replace=reparse)
-    report = loader.load(pages)
+    with closing(pages):  # a load that fails ends its workers now, not when collected
+        report = loader.load(pages)
     report.seen_unchanged = update_presence(conn)
     if own_run:
         finish_load_run(conn, run_id, report.verdict(settings.run.failed_fraction))

@@ -1,33 +1,43 @@
-"""The parse workers: child interpreters running ``scraper.parse_worker``, each fed
-chunks of stored pages on a pipe and answering on another, in order.
+"""The parse workers: child interpreters running ``scraper/parse_worker.py``, each fed
+chunks of stored pages on a pipe and answering, in order, on another.
 
 They are plain subprocesses, not a ``multiprocessing`` pool: that pool needs a resource
-tracker process for its semaphores, a third interpreter beside the run and its worker on
-a small machine, and a manager thread; two pipes per worker need neither. A worker is
+tracker process for its semaphores (a third interpreter beside the run and its worker on
+a small machine) and a manager thread; two pipes per worker need neither. A worker is
 exec'd (``subprocess`` closes every descriptor but its pipes, so none holds the run lock,
-the database or its WAL), imports only the parser and the record models, and ends with
-its input, or with its owner (``scraper.processes.worker_init``).
+the database or its WAL), gets the run's ``sys.path``, imports only the parser and the
+record models, runs in a process group of its own (a Ctrl-C at the terminal is the run's
+to handle), and ends with its input, or with its owner
+(``scraper.processes.worker_init``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-import scraper
 from pipeline.exitcodes import interrupts_deferred
 from schemas.errors import ParseWorkerError
+from scraper import parse_worker
 from scraper.stored_pages import Hello, Outcome, StoredPage
 
-PROJECT_DIR = Path(scraper.__file__).resolve().parent.parent
-"""Put on a worker's ``PYTHONPATH``, so it imports the same code as the run."""
+WORKER = Path(parse_worker.__file__).resolve()
 CLOSE_SECONDS = 10.0
 """How long a worker that has been told its work is done may take to exit."""
+
+
+def _how_it_ended(code: int) -> str:
+    if code >= 0:
+        return f"exited with code {code}"
+    name = signal.Signals(-code).name
+    return f"was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
 
 
 class ParseWorker:
@@ -35,13 +45,22 @@ class ParseWorker:
     the order they were sent."""
 
     def __init__(self) -> None:
-        path = os.pathsep.join(filter(None, [str(PROJECT_DIR), os.environ.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-P", "-m", "scraper.parse_worker", str(os.getpid())],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": path},
-        )
+        read_end, write_end = os.pipe()
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-P", str(WORKER), str(os.getpid()), str(write_end),
+                 json.dumps(sys.path)],
+                stdin=subprocess.PIPE,
+                stdout=sys.__stderr__.fileno() if sys.__stderr__ else subprocess.DEVNULL,
+                pass_fds=(write_end,),
+                process_group=0,
+            )  # fmt: skip
+        except BaseException:
+            os.close(read_end)
+            raise
+        finally:
+            os.close(write_end)
+        self.answers: IO[bytes] = os.fdopen(read_end, "rb")
         self._hello: Hello | None = None
 
     def send(self, archive_dir: Path, chunk: list[StoredPage]) -> None:
@@ -50,7 +69,7 @@ class ParseWorker:
             pickle.dump((archive_dir, chunk), self.process.stdin, pickle.HIGHEST_PROTOCOL)
             self.process.stdin.flush()
         except OSError:
-            raise self._died() from None
+            raise self._broken("stopped reading its tasks") from None
 
     def hello(self) -> Hello:
         """The worker's greeting: its pid and the modules it loaded."""
@@ -59,12 +78,12 @@ class ParseWorker:
         return self._hello
 
     def results(self) -> list[Outcome]:
+        """The next chunk's outcomes. An exception the chunk raised in the worker (a
+        parser bug beyond one page) is raised here, as it would be in this process."""
         self.hello()
         answer = self._receive()
         if isinstance(answer, BaseException):
-            raise ParseWorkerError(
-                f"parse worker {self.process.pid} failed on a chunk: {answer!r}"
-            ) from answer
+            raise answer
         return answer  # type: ignore[no-any-return]
 
     def close(self, abandon: bool = False) -> None:
@@ -81,23 +100,29 @@ class ParseWorker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        self.answers.close()
 
     def _receive(self) -> Any:
-        assert self.process.stdout is not None
         try:
-            return pickle.load(self.process.stdout)
-        except (EOFError, OSError, pickle.UnpicklingError):
-            raise self._died() from None
+            return pickle.load(self.answers)
+        except EOFError:
+            raise self._broken("stopped answering") from None
+        except Exception as exc:  # not a pickle of ours: the pipe is garbled, the worker useless
+            self.process.kill()
+            self.process.wait()
+            raise ParseWorkerError(
+                f"parse worker {self.process.pid} sent what is not an answer ({exc!r}); "
+                "it was stopped"
+            ) from None
 
-    def _died(self) -> ParseWorkerError:
+    def _broken(self, what: str) -> ParseWorkerError:
         try:
-            code = self.process.wait(timeout=CLOSE_SECONDS)
+            ended = _how_it_ended(self.process.wait(timeout=CLOSE_SECONDS))
         except subprocess.TimeoutExpired:
             self.process.kill()
-            code = self.process.wait()
-        return ParseWorkerError(f"parse worker {self.process.pid} exited with code {code}")
+            self.process.wait()
+            ended = "was stopped"
+        return ParseWorkerError(f"parse worker {self.process.pid} {what}: it {ended}")
 
 
 class ParsePool:
