@@ -5,7 +5,9 @@ the record models (no database, pandas or HTTP stack)."""
 from __future__ import annotations
 
 import os
+import pickle
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -136,3 +138,36 @@ def test_what_a_worker_prints_never_reaches_its_answers(
     refs = archived(tmp_path, POOL_MIN_PAGES)
     pooled = list(parsed_pages(refs, tmp_path, workers=2))
     assert pooled == list(parsed_pages(refs, tmp_path, workers=1))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")
+def test_small_pipes_never_deadlock_the_pool(tmp_path: Path) -> None:
+    """Pipes of one page (what Linux gives a user past its pipe quota) hold less than a
+    worker's greeting and less than the tasks the loader sends ahead: the worker drains
+    its tasks before it greets, so both sides always move."""
+    refs = archived(tmp_path, 2 * POOL_MIN_PAGES)
+    script = tmp_path / "small_pipes.py"
+    script.write_text(
+        "import fcntl, pickle, sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.load import pool, source\n"
+        "started = pool.ParseWorker.__init__\n"
+        "def small(self):\n"
+        "    started(self)\n"
+        "    for f in (self.process.stdin, self.answers):\n"
+        "        fcntl.fcntl(f.fileno(), 1031, 4096)  # F_SETPIPE_SZ\n"
+        "pool.ParseWorker.__init__ = small\n"
+        "refs = pickle.loads(Path(sys.argv[1]).read_bytes())\n"
+        "pages = list(source.parsed_pages(refs, Path(sys.argv[2]), workers=2, ahead=600))\n"
+        "print(len(pages))\n",
+        "utf-8",
+    )
+    (tmp_path / "refs.pickle").write_bytes(pickle.dumps(refs))
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "refs.pickle"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [str(len(refs))]
