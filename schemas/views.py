@@ -67,13 +67,27 @@ def _spread(portable: bool) -> tuple[str, str]:
     return any_disagrees, which
 
 
+def _comparison_columns(portable: bool) -> str:
+    """``comparison_wide``'s columns and its comparison and role joins, up to the joins of
+    the sides' observations (``a`` and ``b``), which each version makes its own way."""
+    sides = ",\n    ".join(
+        f"{s}.{c} AS {s}_{c}" for s in ("a", "b") for c in ("observation_id", *FIGURE_COLUMNS)
+    )
+    return f"""SELECT c.comparison_id,
+    {_pair_key(portable)} AS pair_key,
+    c.role_a_slug, ra.title AS role_a_title, c.role_b_slug, rb.title AS role_b_title,
+    c.page_key, c.url, c.canonical_url, c.higher_paid,
+    c.first_seen_at, c.last_seen_at, c.last_changed_at,
+    {sides}
+FROM comparisons c
+JOIN roles ra ON ra.role_slug = c.role_a_slug
+JOIN roles rb ON rb.role_slug = c.role_b_slug"""
+
+
 def _wide_views(portable: bool) -> str:
     """``role_latest`` and ``comparison_wide`` as v1 to v8 wrote them."""
     figures = ", ".join(f"r.{c}" for c in FIGURE_COLUMNS)
     any_disagrees, which = _spread(portable)
-    sides = ",\n    ".join(
-        f"{s}.{c} AS {s}_{c}" for s in ("a", "b") for c in ("observation_id", *FIGURE_COLUMNS)
-    )
     return f"""
 CREATE VIEW role_latest AS
 WITH current AS ({_CURRENT_OBSERVATIONS}
@@ -102,15 +116,7 @@ WHERE r._pick = 1;
 CREATE VIEW comparison_wide AS
 WITH current AS ({_CURRENT_OBSERVATIONS}
 )
-SELECT c.comparison_id,
-    {_pair_key(portable)} AS pair_key,
-    c.role_a_slug, ra.title AS role_a_title, c.role_b_slug, rb.title AS role_b_title,
-    c.page_key, c.url, c.canonical_url, c.higher_paid,
-    c.first_seen_at, c.last_seen_at, c.last_changed_at,
-    {sides}
-FROM comparisons c
-JOIN roles ra ON ra.role_slug = c.role_a_slug
-JOIN roles rb ON rb.role_slug = c.role_b_slug
+{_comparison_columns(portable)}
 LEFT JOIN current a ON a.comparison_id = c.comparison_id AND a.side = 'a'
 LEFT JOIN current b ON b.comparison_id = c.comparison_id AND b.side = 'b';
 """
@@ -121,9 +127,6 @@ def _lean_views(portable: bool) -> str:
     ``_wide_views``."""
     figures = ", ".join(f"o.{c}" for c in FIGURE_COLUMNS)
     any_disagrees, which = _spread(portable)
-    sides = ",\n    ".join(
-        f"{s}.{c} AS {s}_{c}" for s in ("a", "b") for c in ("observation_id", *FIGURE_COLUMNS)
-    )
     return f"""
 CREATE VIEW role_latest AS
 WITH current AS ({_CURRENT_KEYS}
@@ -154,15 +157,7 @@ WHERE r._pick = 1;
 CREATE VIEW comparison_wide AS
 WITH current AS ({_CURRENT_KEYS}
 )
-SELECT c.comparison_id,
-    {_pair_key(portable)} AS pair_key,
-    c.role_a_slug, ra.title AS role_a_title, c.role_b_slug, rb.title AS role_b_title,
-    c.page_key, c.url, c.canonical_url, c.higher_paid,
-    c.first_seen_at, c.last_seen_at, c.last_changed_at,
-    {sides}
-FROM comparisons c
-JOIN roles ra ON ra.role_slug = c.role_a_slug
-JOIN roles rb ON rb.role_slug = c.role_b_slug
+{_comparison_columns(portable)}
 LEFT JOIN current ca ON ca.comparison_id = c.comparison_id AND ca.side = 'a'
 LEFT JOIN role_observations a ON a.observation_id = ca.observation_id
 LEFT JOIN current cb ON cb.comparison_id = c.comparison_id AND cb.side = 'b'
