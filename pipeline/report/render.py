@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from pipeline.report import charts, queries, tables
+from pipeline.report import changes, charts, queries, tables
 from pipeline.status import kind_counts, unparsed_pages
 from schemas.columns import COUNTERS, LOAD_COUNTERS
 from schemas.database import SCHEMA_VERSION, user_version
@@ -219,7 +219,7 @@ def gather(conn: sqlite3.Connection, run_id: str | None) -> dict[str, Any]:
         )
         context["counters"] = counters(run)
         context["frontier"] = queries.frontier_sources(conn, run["run_id"])
-        change = queries.changes(conn, run, previous)
+        change = changes.since_previous(conn, run, previous)
         context["changes"] = change
         if previous is not None:
             data_tables.update(tables.change_tables(change, CHANGE_ROWS))

@@ -14,7 +14,8 @@ from itertools import islice
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pipeline.report.queries import Changes, Row, issue_group
+from pipeline.report.changes import Changes
+from pipeline.report.queries import Row, issue_group
 from pipeline.status import UnparsedPage
 from schemas.columns import OUTCOMES
 from scraper.urls import is_web_url
