@@ -13,7 +13,7 @@ proportional set (PSS, Linux: each shared page split between the processes shari
 and keeps the peak of each sum per stage. Stages are told apart by the refresh's log
 lines on stderr: crawl (from the start), load (the crawl's summary line: the parse pool
 works here), export, report. The parse pool's share is its worker processes
-(``scraper/parse_worker.py``; older checkouts: ``multiprocessing``'s workers and fork server).
+(``scraper.parse_worker``; older checkouts: ``multiprocessing``'s workers and fork server).
 
 Scenarios: ``hostile-300`` (every fault of the demo site, slow answers stalling 2 s,
 ``CAREERS_LIMITS__TIMEOUT=1``), ``clean-2000`` and ``clean-20000`` (no faults; their
@@ -107,13 +107,13 @@ class Sample:
 
 
 def is_pool(process: psutil.Process, root: psutil.Process) -> bool:
-    """A parse worker (``scraper/parse_worker.py``), or what older checkouts measured with
+    """A parse worker (``scraper.parse_worker``), or what older checkouts measured with
     ``--source`` used: a ``multiprocessing`` spawned child, a fork server and what it
     forked."""
     try:
         chain = [process, *process.parents()]
         return any(
-            "parse_worker.py" in line or "forkserver" in line or "spawn_main" in line
+            "scraper.parse_worker" in line or "forkserver" in line or "spawn_main" in line
             for line in (" ".join(p.cmdline()) for p in chain if p.pid != root.pid)
         )
     except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):

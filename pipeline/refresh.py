@@ -37,7 +37,9 @@ class RefreshResult:
         return self.verdict.exit_code
 
 
-def refresh(settings: Settings) -> RefreshResult:
+def refresh(settings: Settings, without_numpy: bool = False) -> RefreshResult:
+    """The whole run. ``without_numpy``: the export loads pyarrow without numpy
+    (``pipeline.export``), for a process that ends with the run (``careers refresh``)."""
     out = settings.output
     try:
         crawled = crawl(settings, finalize=False, command="refresh")
@@ -60,8 +62,7 @@ def refresh(settings: Settings) -> RefreshResult:
         from pipeline.report import write_report
 
         log.info("run %s: exporting every table and view to %s", run_id, out.csv_dir)
-        # this process ends with the report: pyarrow may do without numpy
-        csv_files = export_all(out.db, out.csv_dir, without_numpy=True)
+        csv_files = export_all(out.db, out.csv_dir, without_numpy)
         release_free_memory()
         log.info("run %s: writing the report to %s", run_id, out.report_dir)
         report_html = write_report(out.db, out.report_dir, run_id)

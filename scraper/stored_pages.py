@@ -45,6 +45,13 @@ class Hello(NamedTuple):
     modules: list[str]
 
 
+class ChunkFailed(NamedTuple):
+    """A parse worker's answer for a chunk that raised (a bug beyond one page's parse):
+    the worker's traceback, as text."""
+
+    traceback: str
+
+
 def parse_stored(archive_dir: Path, page: StoredPage) -> Outcome:
     """Read one stored body, decode it by the ``Content-Type`` it was served with, parse
     it and make its rows; failures come back as the outcome's error."""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from demosite.generator import generate_page
-from pipeline.load import source
+from pipeline.load import pool, source
 from pipeline.load.pool import ParseWorker
 from pipeline.load.source import POOL_MIN_PAGES, parse_pool, parsed_pages
 from schemas.errors import ParseWorkerError
@@ -79,7 +79,7 @@ def workers_running() -> list[int]:
             line = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == os.getpid() and "parse_worker.py" in line:
+        if ppid == os.getpid() and "scraper.parse_worker" in line:
             found.append(int(stat.parent.name))
     return found
 
@@ -171,3 +171,29 @@ def test_small_pipes_never_deadlock_the_pool(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == [str(len(refs))]
+
+
+def test_a_task_the_worker_cannot_read_ends_it_with_a_clear_error() -> None:
+    worker = ParseWorker()
+    try:
+        assert worker.process.stdin is not None
+        worker.process.stdin.write(b"this is not a pickle")
+        worker.process.stdin.flush()
+        with pytest.raises(ParseWorkerError, match="stopped answering: it exited with code 1"):
+            worker.results()
+    finally:
+        worker.close()
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        (0, "exited with code 0"),
+        (1, "exited with code 1"),
+        (-9, "was killed by SIGKILL (out of memory?)"),
+        (-15, "was killed by SIGTERM"),
+        (-40, "was killed by signal 40"),
+    ],
+)
+def test_how_a_worker_ended_is_said_plainly(code: int, said: str) -> None:
+    assert pool.how_it_ended(code) == said

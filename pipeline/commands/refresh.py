@@ -21,6 +21,6 @@ def command(**params: Any) -> None:
     settings = settings_from(params)
     setup_logging(settings.run.log_format, settings.run.verbose)
     with exclusive(settings, "refresh"):
-        result = refresh(settings)
+        result = refresh(settings, without_numpy=True)  # this process ends with the run
     emit(result.report, result.outputs, result.verdict.problems, settings.run.verbose)
     sys.exit(int(result.exit_code))

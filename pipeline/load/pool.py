@@ -1,4 +1,4 @@
-"""The parse workers: child interpreters running ``scraper/parse_worker.py``, each fed
+"""The parse workers: child interpreters running ``scraper.parse_worker``, each fed
 chunks of stored pages on a pipe and answering, in order, on another.
 
 They are plain subprocesses, not a ``multiprocessing`` pool: that pool needs a resource
@@ -6,14 +6,14 @@ tracker process for its semaphores (a third interpreter beside the run and its w
 a small machine) and a manager thread; two pipes per worker need neither. A worker is
 exec'd (``subprocess`` closes every descriptor but its pipes, so none holds the run lock,
 the database or its WAL), gets the run's ``sys.path``, imports only the parser and the
-record models, runs in a process group of its own (a Ctrl-C at the terminal is the run's
-to handle), and ends with its input, or with its owner
+record models, leaves Ctrl-C to the run, and ends with its input, or with its owner
 (``scraper.processes.worker_init``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import pickle
@@ -25,19 +25,32 @@ from typing import IO, Any
 
 from pipeline.exitcodes import interrupts_deferred
 from schemas.errors import ParseWorkerError
-from scraper import parse_worker
-from scraper.stored_pages import Hello, Outcome, StoredPage
+from scraper.parse_worker import BOOTSTRAP
+from scraper.stored_pages import ChunkFailed, Hello, Outcome, StoredPage
 
-WORKER = Path(parse_worker.__file__).resolve()
 CLOSE_SECONDS = 10.0
 """How long a worker that has been told its work is done may take to exit."""
 
 
-def _how_it_ended(code: int) -> str:
+def how_it_ended(code: int) -> str:
+    """A finished process's return code in words (a negative code is the signal)."""
     if code >= 0:
         return f"exited with code {code}"
-    name = signal.Signals(-code).name
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:  # a real-time signal, which the enum does not list
+        name = f"signal {-code}"
     return f"was killed by {name}" + (" (out of memory?)" if name == "SIGKILL" else "")
+
+
+def _above_stdio(fd: int) -> int:
+    """``fd`` moved to 3 or above: a run started with its standard descriptors closed
+    gets pipes numbered 0 to 2, which the worker's own standard streams would take."""
+    if fd > 2:
+        return fd
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 3)
+    os.close(fd)
+    return moved
 
 
 class ParseWorker:
@@ -45,15 +58,15 @@ class ParseWorker:
     the order they were sent."""
 
     def __init__(self) -> None:
-        read_end, write_end = os.pipe()
+        read_end, write_end = (_above_stdio(fd) for fd in os.pipe())
+        path = [entry for entry in sys.path if isinstance(entry, str)]
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-P", str(WORKER), str(os.getpid()), str(write_end),
-                 json.dumps(sys.path)],
+                [sys.executable, "-P", "-c", BOOTSTRAP, str(os.getpid()), str(write_end),
+                 json.dumps(path)],
                 stdin=subprocess.PIPE,
                 stdout=sys.__stderr__.fileno() if sys.__stderr__ else subprocess.DEVNULL,
                 pass_fds=(write_end,),
-                process_group=0,
             )  # fmt: skip
         except BaseException:
             os.close(read_end)
@@ -78,12 +91,15 @@ class ParseWorker:
         return self._hello
 
     def results(self) -> list[Outcome]:
-        """The next chunk's outcomes. An exception the chunk raised in the worker (a
-        parser bug beyond one page) is raised here, as it would be in this process."""
+        """The next chunk's outcomes. A chunk that raised in the worker (a bug beyond one
+        page's parse, which ``parse_stored`` answers for) raises here, with the worker's
+        traceback."""
         self.hello()
         answer = self._receive()
-        if isinstance(answer, BaseException):
-            raise answer
+        if isinstance(answer, ChunkFailed):
+            raise RuntimeError(
+                f"parse worker {self.process.pid} failed on a chunk:\n{answer.traceback}"
+            )
         return answer  # type: ignore[no-any-return]
 
     def close(self, abandon: bool = False) -> None:
@@ -117,7 +133,7 @@ class ParseWorker:
 
     def _broken(self, what: str) -> ParseWorkerError:
         try:
-            ended = _how_it_ended(self.process.wait(timeout=CLOSE_SECONDS))
+            ended = how_it_ended(self.process.wait(timeout=CLOSE_SECONDS))
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -140,6 +156,8 @@ class ParsePool:
         return self.workers[slot]
 
     def close(self, abandon: bool = False) -> None:
-        for worker in self.workers:
-            worker.close(abandon)
-        self.workers.clear()
+        """Close every worker, also when closing one of them fails."""
+        workers, self.workers = self.workers, []
+        with contextlib.ExitStack() as closing:
+            for worker in reversed(workers):  # the stack closes them in start order
+                closing.callback(worker.close, abandon)

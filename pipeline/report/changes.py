@@ -241,5 +241,3 @@ def since_previous(conn: sqlite3.Connection, run: Row, previous: Row | None) -> 
     result.new_comparisons = new_comparisons(conn, run["run_id"])
     result.gone, result.missing = disappeared(conn, run)
     return result
-
-
