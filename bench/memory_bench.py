@@ -72,38 +72,29 @@ SCENARIOS = {
 
 
 @dataclass
-class Peak:
-    """The highest sums seen in one stage, in bytes."""
+class Sample:
+    """The sums over the process tree at one moment, in bytes; ``each``: the RSS of the
+    largest process of each kind (``kind_of``)."""
 
     rss: int = 0
     pss: int = 0
     main_pss: int = 0
     pool_pss: int = 0
     processes: int = 0
-    seconds: float = 0.0
     each: dict[str, int] = field(default_factory=dict)
-    """The highest RSS of one process of each kind (``kind_of``)."""
-
-    def take(self, now: Sample) -> None:
-        self.rss = max(self.rss, now.rss)
-        self.pss = max(self.pss, now.pss)
-        self.main_pss = max(self.main_pss, now.main_pss)
-        self.pool_pss = max(self.pool_pss, now.pool_pss)
-        self.processes = max(self.processes, now.processes)
-        for kind, rss in now.each.items():
-            self.each[kind] = max(self.each.get(kind, 0), rss)
 
 
 @dataclass
-class Sample:
-    """The sums over the process tree at one moment, in bytes."""
+class Peak(Sample):
+    """The highest of each sum seen in one stage, and the stage's length."""
 
-    rss: int = 0
-    pss: int = 0
-    main_pss: int = 0
-    pool_pss: int = 0
-    processes: int = 0
-    each: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def take(self, now: Sample) -> None:
+        for name in ("rss", "pss", "main_pss", "pool_pss", "processes"):
+            setattr(self, name, max(getattr(self, name), getattr(now, name)))
+        for kind, rss in now.each.items():
+            self.each[kind] = max(self.each.get(kind, 0), rss)
 
 
 def is_pool(process: psutil.Process, root: psutil.Process) -> bool:
