@@ -20,9 +20,8 @@ HEAVY = ("pandas", "numpy")
 
 
 class _Refused(importlib.abc.MetaPathFinder):
-    """Fails the import of the given packages and their modules while on ``sys.meta_path``
-    (a ``None`` in ``sys.modules`` would instead break libraries that probe with
-    ``importlib.util.find_spec``)."""
+    """Fails the import of the given packages and their modules while on ``sys.meta_path``,
+    as a missing package's import fails, and leaves ``sys.modules`` as it was."""
 
     def __init__(self, packages: frozenset[str]) -> None:
         self.packages = packages
