@@ -45,10 +45,9 @@ def _watch_parent(parent: int, owner: int) -> None:
 
 
 def worker_init(owner: int) -> None:
-    """In each parse worker, before its first task: leave Ctrl-C to the run (the
-    terminal sends it to every process), and exit as soon as its parent or the run's
-    process ``owner`` is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """In each parse worker, before its first task: exit as soon as its parent or the
+    run's process ``owner`` is gone. (Ctrl-C, which the terminal sends to every process,
+    the worker's bootstrap ignores from its first line: ``scraper.parse_worker``.)"""
     _die_with_parent()
     parent = os.getppid()
     if parent == 1 or not pid_alive(owner):  # gone before prctl took effect

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from demosite.generator import generate_page
-from pipeline.load import pool, source
+from pipeline.load import pool
 from pipeline.load.pool import ParseWorker
-from pipeline.load.source import POOL_MIN_PAGES, parse_pool, parsed_pages
+from pipeline.load.source import POOL_MIN_PAGES, parsed_pages
 from schemas.errors import ParseWorkerError
 from scraper.archive import WarcArchive
 from scraper.stored_pages import StoredPage
@@ -56,18 +56,19 @@ def test_a_handful_of_pages_starts_no_worker(
 ) -> None:
     started: list[int] = []
 
-    def counting_pool(workers: int):  # type: ignore[no-untyped-def]
-        started.append(workers)
-        return parse_pool(workers)
+    class Counted(ParseWorker):
+        def __init__(self) -> None:
+            super().__init__()
+            started.append(self.process.pid)
 
-    monkeypatch.setattr(source, "parse_pool", counting_pool)
+    monkeypatch.setattr(pool, "ParseWorker", Counted)
     refs = archived(tmp_path, POOL_MIN_PAGES + 1)
     assert len(list(parsed_pages(refs[: POOL_MIN_PAGES - 1], tmp_path, workers=2))) == (
         POOL_MIN_PAGES - 1
     )
     assert started == []
     assert len(list(parsed_pages(refs, tmp_path, workers=2))) == POOL_MIN_PAGES + 1
-    assert started == [1]  # two parse processes: this one and one spawned worker
+    assert len(started) == 1  # two parse processes: this one and one worker
 
 
 def workers_running() -> list[int]:
@@ -127,7 +128,7 @@ def test_a_worker_imports_only_the_parser_and_the_record_models(tmp_path: Path) 
 
 
 def test_what_a_worker_prints_never_reaches_its_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """A worker answers on a pipe of its own, not standard output: a print (here, a
     ``sitecustomize`` printing at every interpreter's start) cannot garble an answer."""
@@ -138,6 +139,7 @@ def test_what_a_worker_prints_never_reaches_its_answers(
     refs = archived(tmp_path, POOL_MIN_PAGES)
     pooled = list(parsed_pages(refs, tmp_path, workers=2))
     assert pooled == list(parsed_pages(refs, tmp_path, workers=1))
+    assert "hello from sitecustomize" in capfd.readouterr().err  # it printed, elsewhere
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="F_SETPIPE_SZ is Linux's")

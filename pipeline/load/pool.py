@@ -150,6 +150,8 @@ class ParsePool:
 
     def worker(self, slot: int) -> ParseWorker:
         """Worker ``slot`` (0 to ``size - 1``), started if it is not yet."""
+        if not 0 <= slot < self.size:
+            raise IndexError(f"no worker {slot} in a pool of {self.size}")
         while len(self.workers) <= slot:
             with interrupts_deferred():  # never leave one started and unreaped
                 self.workers.append(ParseWorker())

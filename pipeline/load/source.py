@@ -95,11 +95,6 @@ def default_workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def parse_pool(workers: int) -> ParsePool:
-    """Up to ``workers`` parse workers, started on demand, each dying with this process."""
-    return ParsePool(workers)
-
-
 def _stored(chunk: list[FetchRef]) -> list[StoredPage]:
     return [StoredPage(f.url, f.warc_file or "", f.warc_offset or 0) for f in chunk]
 
@@ -134,7 +129,7 @@ def parsed_pages(
             yield from _outcomes(chunk, None, archive_dir)
         return
     in_flight: deque[tuple[list[FetchRef], ParseWorker | None]] = deque()
-    pool = parse_pool(workers - 1)
+    pool = ParsePool(workers - 1)
     finished = False
     try:
         for index, chunk in enumerate(chain(head, pending)):
