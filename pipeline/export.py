@@ -203,16 +203,14 @@ def arrow_schema(conn: sqlite3.Connection, name: str) -> pa.Schema:
     return pa.schema([(c, arrow.get(t, pa.string())) for c, t in types.items()])
 
 
-def write_parquet(
-    conn: sqlite3.Connection, name: str, kind: str, path: Path, without_numpy: bool = False
-) -> Path:
+def write_parquet(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> Path:
     """The same rows as the CSV, typed, raw text (Parquet is not opened by spreadsheets).
 
     Each chunk of rows becomes Arrow arrays at once (compact, unlike the rows' Python
     objects); a row group is written every ``ROW_GROUP_BYTES``. pyarrow imports pandas
     the first time it builds an array, only to ask whether the values are pandas objects;
     none are, so pandas cannot be imported meanwhile (unless something imported it)."""
-    pa, pq = _pyarrow(without_numpy)
+    pa, pq = _pyarrow()
     schema = arrow_schema(conn, name)
     columns, chunks = _chunks(conn, name, kind)
     assert columns == schema.names, (columns, schema.names)
@@ -263,7 +261,8 @@ def parquet_available(without_numpy: bool = False) -> bool:
 
 def export_all(db_path: Path | str, csv_dir: Path | str, without_numpy: bool = False) -> list[Path]:
     """Write ``<name>.csv`` (and ``<name>.parquet`` with pyarrow) for every table and view.
-    ``without_numpy``: see ``_pyarrow``, for a process that ends with the export."""
+    ``without_numpy``: pyarrow is first loaded here, then without numpy (``_pyarrow``);
+    only for a process that ends with the export."""
     csv_dir = Path(csv_dir)
     csv_dir.mkdir(parents=True, exist_ok=True)
     sweep_temporaries(csv_dir)
@@ -276,8 +275,7 @@ def export_all(db_path: Path | str, csv_dir: Path | str, without_numpy: bool = F
         for name, kind in relations(conn):
             written.append(write_csv(conn, name, kind, csv_dir / f"{name}.csv"))
             if parquet:
-                parquet_file = csv_dir / f"{name}.parquet"
-                written.append(write_parquet(conn, name, kind, parquet_file, without_numpy))
+                written.append(write_parquet(conn, name, kind, csv_dir / f"{name}.parquet"))
     finally:
         conn.close()
     return written
