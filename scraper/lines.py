@@ -114,7 +114,7 @@ def after(node: LexborNode, root: LexborNode) -> int | None:
 
 def cells_of(line: LexborNode) -> list[LexborNode]:
     """The child nodes of ``line`` that are cells, in order."""
-    return [child for child in line.iter(include_text=True) if is_cell(child)]
+    return [child for child in line.iter(include_text=True, skip_empty=True) if is_cell(child)]
 
 
 class Labels(NamedTuple):
@@ -133,7 +133,7 @@ def read_cells(line: LexborNode, names: RoleNames, labels: Labels) -> list[Cell]
     """The cells of ``line`` with their texts and row labels (``cells_of`` and each cell's
     text in one pass: every cell's text is needed anyway)."""
     cells = []
-    for child in line.iter(include_text=True):
+    for child in line.iter(include_text=True, skip_empty=True):
         tag_id = child.tag_id
         if tag_id == TEXT:
             raw = child.text_content or ""
@@ -343,7 +343,7 @@ def section_texts(
     for top in following(heading):
         resume: int | None = None
         # where the traversal leaves the subtree it skips (script, style, …)
-        for node in top.traverse(include_text=True):
+        for node in top.traverse(include_text=True, skip_empty=True):
             if resume is not None:
                 if node.mem_id != resume:
                     continue
