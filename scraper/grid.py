@@ -81,9 +81,8 @@ class _Region(Section):
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)
         self._titled = [(cell_of(node), side, order) for node, side, order in self.titles]
-        self._title_texts = {
-            (clean(node.text_content or "").rstrip(" :"), side) for node, side, _ in self.titles
-        }
+        texts = {(clean(node.text_content or "").rstrip(" :"), side) for node, side, _ in self.titles}
+        self._title_texts = sorted(texts, key=lambda t: (-len(t[0]), t))
         for cell, side, order in self._titled:
             line = self._line(cell.parent, order)
             if line is None:
@@ -248,7 +247,7 @@ class _Region(Section):
         """``value`` as ``side``'s, unless it names the other role (a value cell saying
         "Title B: …" under role a's header contradicts it); its own role's title, when it
         carries one, is not part of the value."""
-        for title, named in sorted(self._title_texts, key=lambda t: -len(t[0])):
+        for title, named in self._title_texts:
             if len(title) < 4 or title not in value.text or title == value.text:
                 continue  # longest first: "Project Manager" is not "Manager" named
             if named != side:

@@ -49,8 +49,9 @@ class Section:
         """Parents of the metric rows read (``mem_id`` -> node, label position)."""
         self._rows_read: set[int] = set()
         self._titled: list[tuple[LexborNode, Side, int]] = []
-        self._title_texts: set[tuple[str, Side]] = set()
-        """The texts of the role titles in this section, for values that carry one."""
+        self._title_texts: list[tuple[str, Side]] = []
+        """The texts of the role titles in this section, for values that carry one, longest
+        first."""
         self._headers: list[Line] = []
         """Lines naming both roles, in page order."""
         self._earlier: list[Line] = []
