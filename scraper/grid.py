@@ -81,7 +81,7 @@ class _Region(Section):
     def read(self) -> None:
         self.grid.labels.setdefault(self.section, set()).update(k for _, k, _ in self.labels)
         self._titled = [(cell_of(node), side, order) for node, side, order in self.titles]
-        texts = {(clean(node.text_content or "").rstrip(" :"), side) for node, side, _ in self.titles}
+        texts = {(clean(n.text_content or "").rstrip(" :"), side) for n, side, _ in self.titles}
         self._title_texts = sorted(texts, key=lambda t: (-len(t[0]), t))
         for cell, side, order in self._titled:
             line = self._line(cell.parent, order)

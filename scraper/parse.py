@@ -41,7 +41,7 @@ def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
     """The record ``html`` shows; ``url`` is where it came from (else its canonical link)."""
     if not html[-256:].rstrip().lower().endswith("</html>"):
         raise ParseError("truncated", "the document does not end with </html>")
-    tree = LexborHTMLParser(_without_script_bodies(html))
+    tree = LexborHTMLParser(without_script_bodies(html))
     text = PageText(tree)
     url, slugs = _page_url(tree, url)
     names = role_names(slugs, text.h1, text.title)
@@ -52,7 +52,7 @@ def parse_page(html: str, url: str | None = None) -> ComparisonRecord:
     return _Record(grid, text).build(url, slugs)
 
 
-def _without_script_bodies(html: str) -> str:
+def without_script_bodies(html: str) -> str:
     """``html`` less the bodies of its large ``<script>`` elements.
 
     A live page is mostly the JSON payload of one script that holds nothing the record
@@ -86,7 +86,7 @@ def _without_script_bodies(html: str) -> str:
 
 def _script_body_around(html: str, middle: int) -> tuple[int, int] | None:
     """Where the body of the script that ``middle`` falls in starts and ends, when the scan
-    in ``_without_script_bodies`` would leave that body out; else None.
+    in ``without_script_bodies`` would leave that body out; else None.
 
     A live page's payload is most of its length, so the middle of the page is nearly always
     in it, and finding it from there takes two ``memchr``-like scans of the payload instead
