@@ -31,6 +31,7 @@ from schemas.records import Side
 from scraper.intro import section_headings
 from scraper.lines import (
     SKIPPED_IDS,
+    TEXT,
     Cell,
     Labels,
     Line,
@@ -123,6 +124,8 @@ class _Region(Section):
             return
         values = [c for i, c in enumerate(line.cells) if i != at]
         card = card_side(line.node, self._cards)
+        if card is None and len(values) == 1 and self._by_wrapped_header(line, at, label):
+            return
         if self._hold_labels(values):
             # a run of pairs in which this label's pair is the label alone: its value is
             # what follows it up to the next pair, in its role's card
@@ -164,6 +167,34 @@ class _Region(Section):
             self._rows_in[parent.mem_id] = (parent, at)
         return True
 
+    def _by_wrapped_header(self, line: Line, at: int, label: Cell) -> bool:
+        """A metric row of its label and one cell wrapping the values (``[label, [a, b]]``):
+        the values by a header line of as many cells that sits where the wrapper sits, in a
+        line of the row's shape whose other cell names nothing (``[corner, [A, B]]``)."""
+        wrapper = line.cells[1 - at] if len(line.cells) == 2 else None
+        if wrapper is None or wrapper.node.tag_id == TEXT:
+            return False
+        inner = self._line(wrapper.node, line.order)
+        if inner is None or len(inner.cells) < 2 or self._hold_labels(inner.cells):
+            return False
+        for header in self._header_candidates(line):
+            outer = self._line(header.node.parent, header.order)
+            if (
+                outer is None
+                or len(outer.cells) != 2
+                or len(header.cells) != len(inner.cells)
+                or outer.cells[1 - at].node.mem_id != header.node.mem_id
+                or outer.cells[at].key is not None
+                or outer.cells[at].side is not None
+            ):
+                continue
+            for position, cell in enumerate(header.cells):
+                if cell.side is not None:
+                    self._read(label, cell.side, inner.cells[position], header)
+            self._rows_read.add(line.node.mem_id)
+            return True
+        return False
+
     def _self_named(self, label: Cell, values: list[Cell]) -> bool:
         """Values that each carry their role's title ("Title A: $69,350"), one per role."""
         named = [(card_side(value.node, self._cards), value) for value in values]
@@ -176,10 +207,29 @@ class _Region(Section):
 
     def _label_header(self, header: Line, labels: list[int]) -> None:
         """Labels side by side: each role's values are in the line of the same shape that
-        its title heads."""
+        its title heads, after the header (a table's rows), else beside it (columns of one
+        parent, the labels' column after the roles')."""
+        after = [single for single in self._singles if single[0].order >= header.order]
+        found = self._role_lines(header, labels, after)
+        if len(found) < 2 and (parent := _parent_id(header)) is not None:
+            beside = [single for single in self._singles if _parent_id(single[0]) == parent]
+            found = self._role_lines(header, labels, beside)
+        if len(found) < 2:
+            for position in labels:
+                self._unaligned(header.cells[position], "no line of values for each role")
+            return
+        for side, line in found.items():
+            offset = len(line.cells) - len(header.cells)
+            for position in labels:
+                self._read(header.cells[position], side, line.cells[position + offset], line)
+
+    def _role_lines(
+        self, header: Line, labels: list[int], singles: list[tuple[Line, Side]]
+    ) -> dict[Side, Line]:
+        """The first of ``singles`` for each role that has the label header's shape."""
         found: dict[Side, Line] = {}
-        for line, side in self._singles:
-            if line.order < header.order or side in found:
+        for line, side in singles:
+            if side in found:
                 continue
             offset = len(line.cells) - len(header.cells)
             title_at = line.positions(labels=False)
@@ -192,14 +242,7 @@ class _Region(Section):
             if self._hold_labels([c for i, c in enumerate(line.cells) if i != title_at[0]]):
                 continue
             found[side] = line
-        if len(found) < 2:
-            for position in labels:
-                self._unaligned(header.cells[position], "no line of values for each role")
-            return
-        for side, line in found.items():
-            offset = len(line.cells) - len(header.cells)
-            for position in labels:
-                self._read(header.cells[position], side, line.cells[position + offset], line)
+        return found
 
     def _groups(self, line: Line, labels: list[int]) -> None:
         """A run of ``label, value…`` groups: values by the legend that leads the run or
@@ -265,6 +308,11 @@ class _Region(Section):
     def _unaligned(self, label: Cell, reason: str) -> None:
         assert label.key is not None
         self.grid.unaligned.append(Unaligned(self.section, label.text, label.key, reason))
+
+
+def _parent_id(line: Line) -> int | None:
+    parent = line.node.parent
+    return parent.mem_id if parent is not None else None
 
 
 def _title_text(titles: list[tuple[LexborNode, Side, int]], side: Side) -> str:

@@ -135,13 +135,18 @@ class Section:
         if key in self._aligned:
             return self._aligned[key]
         found = None
-        candidates = [h for h in self._headers if h.order <= line.order][::-1]
-        if not self._titled:
-            candidates += self._earlier  # a section that names no role: one grid, one header
-        for header in candidates:
+        for header in self._header_candidates(line):
             columns = aligned(header, line, at)
             if columns is not None:
                 found = header, columns
                 break
         self._aligned[key] = found
         return found
+
+    def _header_candidates(self, line: Line) -> list[Line]:
+        """The header lines ``line`` may line up with, nearest first: this section's before
+        it, and earlier sections' when this one names no role (one grid, one header)."""
+        candidates = [h for h in self._headers if h.order <= line.order][::-1]
+        if not self._titled:
+            candidates += self._earlier
+        return candidates
