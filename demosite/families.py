@@ -13,6 +13,8 @@ way and honours the cosmetic variant). A family only decides where those go:
 - ``cards``: one ``<article>`` per role, its title as heading, listing label/value pairs.
 - ``columns``: a column of labels, then one column per role: [title, v1..vk].
 - ``mirrored``: the label in the middle: header [A, blank, B], rows [a, label, b].
+- ``wrapped``: rows of divs, the values wrapped in one element: header [blank, [A, B]],
+  rows [label, [a, b]].
 - ``renamed`` (not in ``FAMILIES``): ``rows`` with every label renamed to a synonym the
   parser does not know, a page it must refuse (the redesign drill).
 
@@ -207,6 +209,20 @@ def _mirrored(grid: Grid, ctx: Context) -> str:
     return _in_divs(*_lines(grid, _div_specs(ctx, "mirror"), ctx, split=1), ctx, "mirror")
 
 
+def _wrapped(grid: Grid, ctx: Context) -> str:
+    """Rows of divs, each a label beside one element that wraps the roles' values: header
+    ``[corner, [A, B]]``, rows ``[label, [a, b]]``."""
+    cls = ctx.cls
+    row, wrap = f'div class="{cls("stack", "row")}"', f'div class="{cls("stack", "values")}"'
+    label, cell = f'div class="{cls("stack", "label")}"', f'span class="{cls("stack", "cell")}"'
+    titles = "".join(_el(cell, _title(title, ctx)) for title in grid.titles)
+    header = _el(row, _el(label, "") + _el(wrap, titles))
+    rows = [
+        _el(row, _el(label, name) + _el(wrap, _values(cell, cells))) for name, cells in grid.rows()
+    ]
+    return _in_divs(header, rows, ctx, "stack")
+
+
 def _legend(titles: list[str], ctx: Context) -> str:
     cls = ctx.cls
     if ctx.rng.random() < 0.5:
@@ -296,6 +312,7 @@ _ALL = (
     Family("cards", _cards, "side", split_parts=True),
     Family("columns", _columns, "line"),
     Family("mirrored", _mirrored, "both", split_parts=True),
+    Family("wrapped", _wrapped, "both", split_parts=True),
     Family("renamed", _rows, "both", renamed=True),
 )
 BY_NAME: dict[str, Family] = {family.name: family for family in _ALL}

@@ -217,6 +217,7 @@ MISSING_DAMAGE = {
     "cards": "side",
     "columns": "line",
     "mirrored": "both",
+    "wrapped": "both",
 }
 
 
