@@ -24,7 +24,7 @@ from scraper.roles import RoleNames, role_names
 from scraper.tables import ROWS, SECTIONS, row_key
 from scraper.urls import comparison_slugs, slugify
 
-PARSER_VERSION = "2.1"
+PARSER_VERSION = "2.2"
 """Bumped whenever the same HTML could parse to a different record."""
 
 MIN_LABELS = 6
